@@ -1,0 +1,58 @@
+/* Following one physical USB port through a module's reboots, with libudev.
+ *
+ * A module is its physical port path ("1-4.2"), never its bus/device number,
+ * which changes at every re-enumeration. A USB3 module may come back on the
+ * USB2 bus, on the port's *peer* (sysfs .../<hub>-port<N>/peer), so the watch
+ * follows both (DESIGN.md: "device did not come back" is the most reported
+ * failure of every flashing tool).
+ *
+ * Create the watch *before* the action that makes the module reboot: its
+ * monitor is enabled at once, so no uevent between the action and the wait is
+ * lost.
+ */
+#ifndef QFOTA_UDEVWATCH_H
+#define QFOTA_UDEVWATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define UDEV_PORT_MAX 32
+
+struct udev_watch;
+
+/* Starts watching port (e.g. "1-4.2") and its peer, if it has one.
+ * Returns 0, -EINVAL (not a port path), -ENOMEM, or the errno of libudev. */
+int udev_watch_new(const char *port, struct udev_watch **ret);
+/* Accepts NULL. */
+void udev_watch_free(struct udev_watch *w);
+
+/* The port and, if any, its USB2/USB3 peer ("" if none). */
+const char *udev_watch_port(const struct udev_watch *w);
+const char *udev_watch_peer(const struct udev_watch *w);
+
+/* Whether a USB device is on the port (or its peer) now; its devnum in
+ * *ret_devnum (may be NULL) and which port in ret_port (may be NULL). */
+bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[UDEV_PORT_MAX]);
+
+/* Waits until the device with devnum old_devnum has left the port: a remove
+ * uevent, or the port is found empty or holding another device. Returns 0 or
+ * -ETIMEDOUT after timeout_ms. */
+int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_ms);
+
+/* Waits until a USB device other than old_devnum (-1: any) is on the port or
+ * its peer: an add uevent, or found there by enumeration. Writes the port it
+ * came back on (the port itself or the peer) and its devnum. Returns 0,
+ * -ETIMEDOUT after timeout_ms, or -ECANCELED when *cancel becomes true
+ * (checked every 100 ms; cancel may be NULL). */
+int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
+			 const volatile bool *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum);
+
+/* True if s looks like a USB port path: bus "-" port ("." port)*, e.g. 1-4.2. */
+bool udev_port_is_valid(const char *s);
+
+/* The peer of port read from a sysfs tree rooted at sysroot ("/sys" normally;
+ * tests pass a temporary tree). Writes "" when the port has none. Returns 0 or
+ * -EINVAL. */
+int udev_port_peer(const char *sysroot, const char *port, char ret_peer[UDEV_PORT_MAX]);
+
+#endif

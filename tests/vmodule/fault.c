@@ -1,0 +1,75 @@
+/* Fault specs: "name" or "name:arg" (model.h lists them). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qfota/cleanup.h>
+
+#include "model.h"
+
+static const struct {
+	const char *name;
+	enum vm_fault_kind kind;
+	int arg;               /* 0 none, 1 required */
+} faults[] = {
+	{ "code", VM_FAULT_CODE, 1 },
+	{ "error", VM_FAULT_CMD_ERROR, 0 },
+	{ "cme", VM_FAULT_CME_ERROR, 1 },
+	{ "unplug-byte", VM_FAULT_UNPLUG_BYTE, 1 },
+	{ "unplug-update", VM_FAULT_UNPLUG_UPDATE, 1 },
+	{ "no-end", VM_FAULT_NO_END, 0 },
+	{ "end-no-reboot", VM_FAULT_END_NO_REBOOT, 0 },
+	{ "reboot-no-end", VM_FAULT_REBOOT_NO_END, 0 },
+	{ "garbage", VM_FAULT_GARBAGE, 0 },
+	{ "truncated", VM_FAULT_TRUNCATED, 0 },
+	{ "quirk-space", VM_FAULT_QUIRK_SPACE, 0 },
+	{ "quirk-downloading", VM_FAULT_QUIRK_DOWNLOADING, 0 },
+	{ "quirk-httppend", VM_FAULT_QUIRK_HTTPPEND, 0 },
+	{ "quirk-percent", VM_FAULT_QUIRK_PERCENT, 0 },
+	{ "other-port", VM_FAULT_OTHER_PORT, 0 },
+	{ "never-back", VM_FAULT_NEVER_BACK, 0 },
+	{ "imei-change", VM_FAULT_IMEI_CHANGE, 0 },
+	{ "nak", VM_FAULT_NAK, 0 },
+};
+
+const char *vm_fault_kind_to_string(enum vm_fault_kind k)
+{
+	if (k == VM_FAULT_NONE)
+		return "none";
+	for (size_t i = 0; i < QFOTA_ARRAY_SIZE(faults); i++)
+		if (faults[i].kind == k)
+			return faults[i].name;
+	return "?";
+}
+
+/* Grammar: NAME | NAME ":" DECIMAL. Arguments: code 1..999, cme 0..9999,
+ * unplug-byte >= 0, unplug-update 0..100. */
+int vm_fault_parse(const char *spec, struct vm_fault *ret)
+{
+	if (!spec || !ret)
+		return -EINVAL;
+	const char *colon = strchr(spec, ':');
+	size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	for (size_t i = 0; i < QFOTA_ARRAY_SIZE(faults); i++) {
+		if (strlen(faults[i].name) != nlen || strncmp(spec, faults[i].name, nlen) != 0)
+			continue;
+		long arg = 0;
+		if (faults[i].arg != !!colon)
+			return -EINVAL;
+		if (colon) {
+			char *end;
+			errno = 0;
+			arg = strtol(colon + 1, &end, 10);
+			if (errno || end == colon + 1 || *end || arg < 0)
+				return -EINVAL;
+		}
+		if ((faults[i].kind == VM_FAULT_CODE && (arg < 1 || arg > 999)) ||
+		    (faults[i].kind == VM_FAULT_CME_ERROR && arg > 9999) ||
+		    (faults[i].kind == VM_FAULT_UNPLUG_UPDATE && arg > 100))
+			return -EINVAL;
+		ret->kind = faults[i].kind;
+		ret->arg = arg;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,64 @@
+/* +QIND: "FOTA" URCs as the module prints them, canonical (no spaces, facts
+ * §2.4) or with the quirks and faults of model.h applied. */
+#include <stdio.h>
+#include <string.h>
+
+#include <qfota/cleanup.h>
+
+#include "fota_internal.h"
+
+/* Garbage a noisy port shows between URCs: binary junk, a NUL, half a URC. */
+static const char *const garbage[] = {
+	"\xff\xfe\x01\x7f junk",
+	"+QIND: \"FOTA\"\"",
+	"@@~~ %GARBAGE% ~~@@",
+	"\x00\x1b[0m\x00",
+};
+
+void vm_urc(struct vm_model *m, const char *event, int value, int progress_index)
+{
+	bool space = vm_fault_find(m, VM_FAULT_QUIRK_SPACE) != NULL;
+	bool progress = progress_index > 0;
+	char name[32];
+	char line[96];
+
+	if (vm_fault_find(m, VM_FAULT_GARBAGE)) {
+		const char *g = garbage[m->st.urcs_sent % QFOTA_ARRAY_SIZE(garbage)];
+		size_t glen = g[0] ? strlen(g) : 6;   /* the one starting with NUL is 6 bytes */
+		vm_outs(m, "\r\n");
+		vm_out(m, g, glen);
+		vm_outs(m, "\r\n");
+	}
+	snprintf(name, sizeof(name), "%s", event);
+	/* EC200U note 3.3.1.1 example: "FOTA"," DOWNLOADING",100 */
+	if (vm_fault_find(m, VM_FAULT_QUIRK_DOWNLOADING) && strcmp(event, "DOWNLOADING") == 0 &&
+	    value == 100)
+		snprintf(name, sizeof(name), " DOWNLOADING");
+	/* EC200U note 3.3.1.2 example: "FOTA","HTTPPEND",0 */
+	if (vm_fault_find(m, VM_FAULT_QUIRK_HTTPPEND) && strcmp(event, "HTTPEND") == 0)
+		snprintf(name, sizeof(name), "HTTPPEND");
+
+	const char *sep = space ? ", " : ",";
+	int n = snprintf(line, sizeof(line), "+QIND: \"FOTA\"%s\"%s\"", sep, name);
+	if (value >= 0) {
+		/* XinYi-style "DOWNLOADING", 57% (facts §2.4 quirks) */
+		if (progress && vm_fault_find(m, VM_FAULT_QUIRK_PERCENT))
+			n += snprintf(line + n, sizeof(line) - (size_t)n, ", %d%%", value);
+		else
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%d", sep, value);
+	}
+	/* fwupd: "devices may incorrectly return an incomplete status message 1-2
+	 * times": the 2nd and 4th progress URC of a phase are cut after the
+	 * first three letters of the event, never START or an END. */
+	if (progress && vm_fault_find(m, VM_FAULT_TRUNCATED) &&
+	    (progress_index == 2 || progress_index == 4)) {
+		const char *q = strstr(line, name);
+		n = (int)(q - line) + 3;
+		line[n] = '\0';
+	}
+	vm_outs(m, "\r\n");
+	vm_out(m, line, (size_t)n);
+	vm_outs(m, "\r\n");
+	m->st.urcs_sent++;
+	vm_log(m, "urc", line, (size_t)n);
+}

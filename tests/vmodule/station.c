@@ -1,0 +1,567 @@
+/* The station (vmodule.h): a umockdev testbed with virtual modules on it, and
+ * one thread that runs their clocks. The thread ticks each model when it asks,
+ * moves the AT links forward (usbdevfs.c), and follows vm_model_presence():
+ * a module that reboots leaves the bus (remove uevent, device gone) and comes
+ * back on vm_model_port() with a new device number, as real modules do (facts
+ * §0.5, UMOCKDEV_NOTES gotchas 2-4).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umockdev.h>
+
+#include "adapter.h"
+#include "vmodule.h"
+
+#define MAX_BUS 16
+#define MAX_DEPTH 6
+
+struct vm_station {
+	UMockdevTestbed *tb;
+	char *root;
+	pthread_t worker;
+	bool worker_started, stop;
+	pthread_cond_t wake;      /* the worker waits for work or its next due time */
+	pthread_cond_t pass;      /* broadcast after each pass (vm_station_wait_idle) */
+	uint64_t wake_at;
+	struct vmod **mods;
+	size_t n, cap;
+	struct vmod **hubs;
+	size_t n_hubs;
+	unsigned next_devnum[MAX_BUS + 1];
+};
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void vm_station_kick(struct vm_station *st, uint64_t when_ns)
+{
+	if (when_ns < st->wake_at) {
+		st->wake_at = when_ns;
+		pthread_cond_signal(&st->wake);
+	}
+}
+
+/* "1-4.2" -> bus 1, ports {4, 2}. Returns the depth or -EINVAL. */
+static int parse_port(const char *port, unsigned *ret_bus, unsigned ports[MAX_DEPTH])
+{
+	char *end;
+	unsigned long v = strtoul(port, &end, 10);
+	int depth = 0;
+
+	if (end == port || *end != '-' || v < 1 || v > MAX_BUS)
+		return -EINVAL;
+	*ret_bus = (unsigned)v;
+	do {
+		const char *s = end + 1;
+		v = strtoul(s, &end, 10);
+		if (end == s || v < 1 || v > 31 || depth == MAX_DEPTH)
+			return -EINVAL;
+		ports[depth++] = (unsigned)v;
+	} while (*end == '.');
+	return *end ? -EINVAL : depth;
+}
+
+/* The sysfs path of a port: ".../usb1/1-4/1-4.2" (each hub a parent dir). */
+static void port_syspath(const char *port, char *buf, size_t cap)
+{
+	unsigned bus, ports[MAX_DEPTH];
+	int depth = parse_port(port, &bus, ports);
+	size_t n = (size_t)snprintf(buf, cap, "/sys/devices/pci0000:00/0000:00:14.0/usb%u", bus);
+
+	for (int d = 1; d <= depth && n < cap; d++) {
+		n += (size_t)snprintf(buf + n, cap - n, "/%u-", bus);
+		for (int k = 0; k < d && n < cap; k++)
+			n += (size_t)snprintf(buf + n, cap - n, k ? ".%u" : "%u", ports[k]);
+	}
+}
+
+static bool devnum_in_use(struct vm_station *st, unsigned bus, unsigned devnum)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->mods[i]->node && st->mods[i]->bus == bus && st->mods[i]->devnum == devnum)
+			return true;
+	for (size_t i = 0; i < st->n_hubs; i++)
+		if (st->hubs[i]->node && st->hubs[i]->bus == bus && st->hubs[i]->devnum == devnum)
+			return true;
+	return false;
+}
+
+/* The kernel hands out the next free address on the bus, so a module that
+ * re-enumerates gets a new one (1 is the root hub's). */
+static int alloc_devnum(struct vm_station *st, unsigned bus)
+{
+	for (int tries = 0; tries < 126; tries++) {
+		unsigned d = st->next_devnum[bus];
+		st->next_devnum[bus] = d >= 127 ? 2 : d + 1;
+		if (!devnum_in_use(st, bus, d))
+			return (int)d;
+	}
+	return -ENOSPC;
+}
+
+static struct vmod *port_owner(struct vm_station *st, const char *port)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->mods[i]->node && strcmp(st->mods[i]->port, port) == 0)
+			return st->mods[i];
+	for (size_t i = 0; i < st->n_hubs; i++)
+		if (strcmp(st->hubs[i]->port, port) == 0)
+			return st->hubs[i];
+	return NULL;
+}
+
+static int plug(struct vmod *mod, const char *port);
+
+static struct vmod *vmod_new(struct vm_station *st, const struct vm_profile *p)
+{
+	struct vmod *mod = calloc(1, sizeof(*mod));
+
+	if (!mod)
+		return NULL;
+	mod->st = st;
+	mod->profile = p;
+	mod->model_next_ns = VM_NEVER;
+	mod->handler = vm_usbdevfs_new(mod);
+	return mod;
+}
+
+/* Ports behind a hub need the hub on the bus: libusb walks the parents for
+ * libusb_get_port_numbers() (UMOCKDEV_NOTES "Port paths"). */
+static int ensure_hubs(struct vm_station *st, const char *port)
+{
+	char parent[32];
+	char *dot;
+	int r;
+
+	snprintf(parent, sizeof(parent), "%s", port);
+	if (!(dot = strrchr(parent, '.')))
+		return 0;
+	*dot = '\0';
+	if (port_owner(st, parent))
+		return 0;
+	if ((r = ensure_hubs(st, parent)) < 0)
+		return r;
+	struct vmod **hubs = realloc(st->hubs, (st->n_hubs + 1) * sizeof(*hubs));
+	if (!hubs)
+		return -ENOMEM;
+	st->hubs = hubs;
+	struct vmod *hub = vmod_new(st, vm_profile_hub());
+	if (!hub)
+		return -ENOMEM;
+	st->hubs[st->n_hubs++] = hub;
+	return plug(hub, parent);
+}
+
+static int plug(struct vmod *mod, const char *port)
+{
+	struct vm_station *st = mod->st;
+	const struct vm_profile *p = mod->profile;
+	unsigned bus, ports[MAX_DEPTH];
+	char path[512];
+	GError *err = NULL;
+	int r, devnum;
+
+	if (parse_port(port, &bus, ports) < 0)
+		return -EINVAL;
+	if ((r = ensure_hubs(st, port)) < 0)
+		return r;
+	if ((devnum = alloc_devnum(st, bus)) < 0)
+		return devnum;
+	snprintf(mod->port, sizeof(mod->port), "%s", port);
+	port_syspath(port, mod->syspath, sizeof(mod->syspath));
+	mod->bus = bus;
+	mod->devnum = (unsigned)devnum;
+	snprintf(mod->devnode, sizeof(mod->devnode), "/dev/bus/usb/%03u/%03u", bus, (unsigned)devnum);
+	snprintf(path, sizeof(path), "%s%s", st->root, mod->devnode);
+	if (!(mod->node = vm_node_new(mod, path)))
+		return -errno;
+
+	/* A fresh enumeration: kernel drivers bound again, nothing claimed. */
+	for (unsigned i = 0; i < VM_MAX_IFS; i++) {
+		mod->claimed_by[i] = NULL;
+		mod->driver_bound[i] = i < p->n_interfaces && p->interfaces[i].kernel_driver;
+		mod->alt[i] = 0;
+	}
+	mod->at_in = mod->at_out = 0;
+	if (p->at_interface < p->n_interfaces) {
+		const struct vm_altsetting *a = &p->interfaces[p->at_interface].alts[0];
+		for (unsigned e = 0; e < a->n_endpoints; e++) {
+			if (a->endpoints[e].attributes != 2)
+				continue;
+			if (a->endpoints[e].address & 0x80)
+				mod->at_in = a->endpoints[e].address;
+			else
+				mod->at_out = a->endpoints[e].address;
+		}
+	}
+	mod->out_nak = false;
+	mod->link_free_ns = 0;
+
+	/* Node and handler first: add_from_string() sends "add" at once (gotcha 3). */
+	if (!umockdev_testbed_attach_ioctl(st->tb, mod->devnode, mod->handler, &err))
+		goto fail;
+	char *desc = vm_sysfs_device(mod);
+	gboolean ok = umockdev_testbed_add_from_string(st->tb, desc, &err);
+	g_free(desc);
+	if (!ok)
+		goto fail;
+	for (unsigned i = 0; i < p->n_interfaces; i++) {
+		desc = vm_sysfs_interface(mod, i, path, sizeof(path));
+		ok = umockdev_testbed_add_from_string(st->tb, desc, &err);
+		g_free(desc);
+		if (!ok)
+			goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "vmodule: cannot add %s on %s: %s\n", p->name, port, err ? err->message : "?");
+	g_clear_error(&err);
+	vm_usbdevfs_unplugged(mod);
+	return -EIO;
+}
+
+static void unplug_usb(struct vmod *mod)
+{
+	struct vm_station *st = mod->st;
+	char path[512];
+	GError *err = NULL;
+
+	if (!mod->node)
+		return;
+	vm_usbdevfs_unplugged(mod);
+	/* The kernel sends the interfaces' remove first; "remove" goes out
+	 * before the device disappears (gotcha 2). */
+	for (unsigned i = mod->profile->n_interfaces; i-- > 0;) {
+		char *desc = vm_sysfs_interface(mod, i, path, sizeof(path));
+		g_free(desc);
+		umockdev_testbed_uevent(st->tb, path, "remove");
+	}
+	umockdev_testbed_uevent(st->tb, mod->syspath, "remove");
+	if (!umockdev_testbed_detach_ioctl(st->tb, mod->devnode, &err))
+		g_clear_error(&err);
+	/* Interfaces one by one: removing the device's directory alone would
+	 * leave their /sys/bus/usb/devices links behind for the next add. */
+	for (unsigned i = 0; i < mod->profile->n_interfaces; i++) {
+		g_free(vm_sysfs_interface(mod, i, path, sizeof(path)));
+		umockdev_testbed_remove_device(st->tb, path);
+	}
+	umockdev_testbed_remove_device(st->tb, mod->syspath);
+}
+
+void vm_station_sync_presence(struct vmod *mod, uint64_t now_ns)
+{
+	enum vm_presence p;
+
+	(void)now_ns;
+	if (!mod->model)
+		return;
+	p = vm_model_presence(mod->model);
+	if (p != VM_PRESENT || mod->unplugged) {
+		unplug_usb(mod);
+		return;
+	}
+	if (!mod->node) {
+		const char *port = vm_model_port(mod->model);
+		struct vmod *owner = port_owner(mod->st, port);
+		if (owner && owner != mod)
+			return; /* [I] port taken: it stays off the bus */
+		if (plug(mod, port) < 0)
+			fprintf(stderr, "vmodule: module %zu could not come back on %s\n", mod->idx, port);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct vm_station *st = arg;
+	pthread_mutex_t *lock = vm_adapter_lock();
+
+	pthread_mutex_lock(lock);
+	while (!st->stop) {
+		uint64_t now = vm_now_ns(), next = VM_NEVER;
+
+		st->wake_at = 0; /* kicks during the pass are folded into next */
+		for (size_t i = 0; i < st->n; i++) {
+			struct vmod *mod = st->mods[i];
+
+			if (mod->model_next_ns <= now) {
+				mod->model_next_ns = vm_model_tick(mod->model, now);
+				vm_station_sync_presence(mod, now);
+			}
+			vm_usbdevfs_service(mod, now);
+			if (mod->model_next_ns < next)
+				next = mod->model_next_ns;
+			uint64_t t = vm_usbdevfs_next_ns(mod);
+			if (t < next)
+				next = t;
+		}
+		pthread_cond_broadcast(&st->pass);
+		st->wake_at = next;
+		if (next <= vm_now_ns())
+			continue;
+		if (next == VM_NEVER) {
+			pthread_cond_wait(&st->wake, lock);
+		} else {
+			struct timespec ts = { (time_t)(next / 1000000000u), (long)(next % 1000000000u) };
+			pthread_cond_timedwait(&st->wake, lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(lock);
+	return NULL;
+}
+
+struct vm_station *vm_station_new(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	struct vm_station *st;
+	pthread_condattr_t ca;
+
+	if (!pre || !strstr(pre, "libumockdev-preload")) {
+		fprintf(stderr, "vmodule: not under umockdev's preload (run under umockdev-wrapper)\n");
+		errno = ENOTSUP;
+		return NULL;
+	}
+	/* Timer slack 1 ns: inherited by umockdev's worker, created next, and
+	 * doubles throughput of the preload's usleep(0) round trips (gotcha 6). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	if (!(st = calloc(1, sizeof(*st))))
+		return NULL;
+	st->tb = umockdev_testbed_new();
+	st->root = umockdev_testbed_get_root_dir(st->tb);
+	if (strlen(st->root) + strlen("/ioctl/dev/bus/usb/001/001") >= 108)
+		fprintf(stderr, "vmodule: testbed path %s too long for umockdev's sockets (gotcha 7)\n", st->root);
+	for (unsigned b = 0; b <= MAX_BUS; b++)
+		st->next_devnum[b] = 2;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->wake, &ca);
+	pthread_cond_init(&st->pass, &ca);
+	pthread_condattr_destroy(&ca);
+	st->wake_at = VM_NEVER;
+	if (pthread_create(&st->worker, NULL, worker, st) != 0) {
+		int e = errno;
+		vm_station_free(st);
+		errno = e;
+		return NULL;
+	}
+	st->worker_started = true;
+	return st;
+}
+
+static void vmod_free(struct vmod *mod)
+{
+	if (!mod)
+		return;
+	vm_usbdevfs_forget(mod->handler);
+	vm_model_free(mod->model);
+	g_object_unref(mod->handler);
+	free(mod);
+}
+
+void vm_station_free(struct vm_station *st)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+
+	if (!st)
+		return;
+	pthread_mutex_lock(lock);
+	for (size_t i = 0; i < st->n; i++) {
+		st->mods[i]->unplugged = true;
+		unplug_usb(st->mods[i]);
+	}
+	for (size_t i = st->n_hubs; i-- > 0;)
+		unplug_usb(st->hubs[i]);
+	st->stop = true;
+	pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(lock);
+	if (st->worker_started)
+		pthread_join(st->worker, NULL);
+
+	/* umockdev drops a client (and runs our cleanup) on its own thread once
+	 * it sees the fd closed: give the last ones a moment, bounded. */
+	for (int i = 0; i < 400; i++) {
+		pthread_mutex_lock(lock);
+		unsigned n = vm_usbdevfs_clients();
+		pthread_mutex_unlock(lock);
+		if (n == 0)
+			break;
+		usleep(5000);
+	}
+	pthread_mutex_lock(lock);
+	for (size_t i = 0; i < st->n; i++)
+		vmod_free(st->mods[i]);
+	for (size_t i = 0; i < st->n_hubs; i++)
+		vmod_free(st->hubs[i]);
+	pthread_mutex_unlock(lock);
+	free(st->mods);
+	free(st->hubs);
+	g_object_unref(st->tb);
+	g_free(st->root);
+	pthread_cond_destroy(&st->wake);
+	pthread_cond_destroy(&st->pass);
+	free(st);
+}
+
+int vm_station_add(struct vm_station *st, const struct vm_model_config *cfg)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+	uint64_t now = vm_now_ns();
+	struct vmod *mod;
+	int r;
+
+	if (!st || !cfg || !cfg->profile || !cfg->port)
+		return -EINVAL;
+	{
+		unsigned bus, ports[MAX_DEPTH];
+		if (parse_port(cfg->port, &bus, ports) < 0)
+			return -EINVAL;
+	}
+	pthread_mutex_lock(lock);
+	if (port_owner(st, cfg->port)) {
+		pthread_mutex_unlock(lock);
+		return -EEXIST;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 8;
+		struct vmod **m = realloc(st->mods, cap * sizeof(*m));
+		if (!m) {
+			pthread_mutex_unlock(lock);
+			return -ENOMEM;
+		}
+		st->mods = m;
+		st->cap = cap;
+	}
+	if (!(mod = vmod_new(st, cfg->profile))) {
+		pthread_mutex_unlock(lock);
+		return -ENOMEM;
+	}
+	mod->model = vm_model_new(cfg, now);
+	if (!mod->model) {
+		r = errno ? -errno : -EINVAL;
+		vmod_free(mod);
+		pthread_mutex_unlock(lock);
+		return r;
+	}
+	mod->pacing = cfg->pacing;
+	mod->idx = st->n;
+	st->mods[st->n++] = mod;
+	mod->model_next_ns = vm_model_next_ns(mod->model);
+	if (vm_model_presence(mod->model) == VM_PRESENT) {
+		r = plug(mod, vm_model_port(mod->model));
+		if (r < 0) {
+			st->n--;
+			vmod_free(mod);
+			pthread_mutex_unlock(lock);
+			return r;
+		}
+	}
+	vm_station_kick(st, mod->model_next_ns);
+	pthread_mutex_unlock(lock);
+	return (int)mod->idx;
+}
+
+size_t vm_station_count(const struct vm_station *st)
+{
+	return st ? st->n : 0;
+}
+
+int vm_station_stats(struct vm_station *st, size_t idx, struct vm_model_stats *ret)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+
+	if (!st || idx >= st->n || !ret)
+		return -EINVAL;
+	pthread_mutex_lock(lock);
+	struct vmod *mod = st->mods[idx];
+	unsigned at = mod->profile->at_interface;
+	vm_model_get_stats(mod->model, ret);
+	/* The adapter is the authority on the USB side: a re-enumeration binds
+	 * the kernel driver again without the model hearing of it. */
+	if (mod->node && at < VM_MAX_IFS) {
+		ret->driver_bound = mod->driver_bound[at];
+		ret->claimed = mod->claimed_by[at] != NULL;
+	} else {
+		ret->claimed = false;
+	}
+	if (mod->unplugged)
+		ret->presence = VM_GONE;
+	pthread_mutex_unlock(lock);
+	return 0;
+}
+
+void vm_station_write_records(struct vm_station *st, FILE *out)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+
+	if (!st || !out)
+		return;
+	pthread_mutex_lock(lock);
+	for (size_t i = 0; i < st->n; i++)
+		vm_model_write_record(st->mods[i]->model, out);
+	pthread_mutex_unlock(lock);
+}
+
+int vm_station_unplug(struct vm_station *st, size_t idx)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+
+	if (!st || idx >= st->n)
+		return -EINVAL;
+	pthread_mutex_lock(lock);
+	st->mods[idx]->unplugged = true;
+	unplug_usb(st->mods[idx]);
+	pthread_mutex_unlock(lock);
+	return 0;
+}
+
+static bool is_idle(const struct vmod *mod)
+{
+	bool want_bus = !mod->unplugged && vm_model_presence(mod->model) == VM_PRESENT;
+
+	return mod->model_next_ns == VM_NEVER && vm_usbdevfs_next_ns(mod) == VM_NEVER &&
+	       want_bus == (mod->node != NULL);
+}
+
+int vm_station_wait_idle(struct vm_station *st, size_t idx, unsigned timeout_ms)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+	uint64_t deadline = vm_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	int r = 0;
+
+	if (!st || idx >= st->n)
+		return -EINVAL;
+	pthread_mutex_lock(lock);
+	while (!is_idle(st->mods[idx])) {
+		struct timespec ts = { (time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u) };
+		if (vm_now_ns() >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		pthread_cond_timedwait(&st->pass, lock, &ts);
+	}
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+const char *vm_station_sysfs_path(struct vm_station *st, size_t idx)
+{
+	pthread_mutex_t *lock = vm_adapter_lock();
+	const char *p;
+
+	if (!st || idx >= st->n)
+		return NULL;
+	pthread_mutex_lock(lock);
+	p = st->mods[idx]->node ? st->mods[idx]->syspath : NULL;
+	pthread_mutex_unlock(lock);
+	return p;
+}

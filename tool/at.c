@@ -1,0 +1,281 @@
+/* The AT channel (include/qfota/at.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "qfota/at.h"
+#include "qfota/log.h"
+
+struct at_channel {
+	struct usbxfer_link *link;
+	at_unsolicited_fn fn;
+	void *user;
+	struct at_assembler asm_;
+	/* Bytes read but not yet assembled: assembly stops after each line so
+	 * that a CONNECT can switch to ACK mode before the next byte is read. */
+	uint8_t rx[4096];
+	size_t rx_off, rx_len;
+	/* The command in progress, or NULL: its answer lines land in resp. */
+	struct at_response *resp;
+	bool final_seen;
+	size_t acks;
+	bool nonack_line;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int at_channel_new(struct usbxfer_link *link, at_unsolicited_fn fn, void *user, struct at_channel **ret)
+{
+	struct at_channel *ch;
+
+	if (!link || !ret)
+		return -EINVAL;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	ch->link = link;
+	ch->fn = fn;
+	ch->user = user;
+	at_assembler_init(&ch->asm_);
+	*ret = ch;
+	return 0;
+}
+
+void at_channel_free(struct at_channel *ch)
+{
+	free(ch);
+}
+
+struct usbxfer_link *at_channel_link(struct at_channel *ch) { return ch->link; }
+
+void at_channel_set_link(struct at_channel *ch, struct usbxfer_link *link)
+{
+	ch->link = link;
+	ch->rx_off = ch->rx_len = 0;
+	at_assembler_reset(&ch->asm_);
+	at_assembler_set_ack_mode(&ch->asm_, false);
+}
+
+void at_channel_set_ack_mode(struct at_channel *ch, bool on)
+{
+	at_assembler_set_ack_mode(&ch->asm_, on);
+	ch->acks = 0;
+	ch->nonack_line = false;
+}
+
+static void log_line(const char *dir, const struct at_line *l)
+{
+	char esc[256];
+
+	if (qfota_log_get_level() >= QFOTA_LOG_DEBUG)
+		qfota_debug("at %s %s: %s", dir, at_line_kind_to_string(l->kind),
+			    qfota_log_escape(l->text, l->len, esc, sizeof(esc)));
+}
+
+/* One complete line: part of the pending command's answer, or unsolicited. */
+static void dispatch(struct at_channel *ch, const struct at_line *l)
+{
+	struct at_response *r = ch->resp;
+
+	log_line("<", l);
+	if (l->kind == AT_LINE_ACK) {
+		ch->acks += l->acks;
+		return;
+	}
+	if (l->kind == AT_LINE_BLANK || l->kind == AT_LINE_ECHO)
+		return;
+	if (r && !ch->final_seen && (at_line_kind_is_final(l->kind) || l->kind == AT_LINE_CONNECT)) {
+		r->final = l->kind;
+		r->cme = l->kind == AT_LINE_CME_ERROR && l->has_code ? l->code : -1;
+		ch->final_seen = true;
+		ch->nonack_line = true;
+		return;
+	}
+	if (r && !ch->final_seen && (l->kind == AT_LINE_INFO || l->kind == AT_LINE_OVERLONG)) {
+		size_t room = sizeof(r->info) - r->n_info;
+
+		if (l->len + 1 < room) {
+			memcpy(r->info + r->n_info, l->text, l->len);
+			r->n_info += l->len;
+			r->info[r->n_info++] = '\n';
+			r->info[r->n_info] = '\0';
+		}
+		ch->nonack_line = true;
+		return;
+	}
+	ch->nonack_line = true;
+	if (ch->fn)
+		ch->fn(ch->user, l);
+}
+
+/* Assembles buffered bytes, dispatching lines; returns lines dispatched. */
+static int drain(struct at_channel *ch)
+{
+	int lines = 0;
+
+	while (ch->rx_off < ch->rx_len) {
+		struct at_line l;
+		size_t used = 0;
+		int r = at_assembler_feed(&ch->asm_, ch->rx + ch->rx_off, ch->rx_len - ch->rx_off, &l, &used);
+
+		ch->rx_off += used;
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			dispatch(ch, &l);
+			lines++;
+		}
+		if (used == 0 && r == 0)
+			break;
+	}
+	if (ch->rx_off == ch->rx_len)
+		ch->rx_off = ch->rx_len = 0;
+	return lines;
+}
+
+int at_channel_feed(struct at_channel *ch, const uint8_t *data, size_t len)
+{
+	while (len > 0) {
+		size_t n = sizeof(ch->rx) - ch->rx_len;
+
+		if (n > len)
+			n = len;
+		memcpy(ch->rx + ch->rx_len, data, n);
+		ch->rx_len += n;
+		data += n;
+		len -= n;
+		drain(ch);
+		if (ch->rx_len == sizeof(ch->rx)) /* a line stuck in assembly: cannot happen, atparse caps lines */
+			ch->rx_off = ch->rx_len = 0;
+	}
+	return 0;
+}
+
+int at_channel_poll(struct at_channel *ch, unsigned timeout_ms)
+{
+	int r, lines;
+
+	lines = drain(ch);
+	if (lines < 0)
+		return lines;
+	if (lines > 0)
+		return lines;
+	r = usbxfer_link_read(ch->link, ch->rx + ch->rx_len, sizeof(ch->rx) - ch->rx_len, timeout_ms);
+	if (r == -ETIMEDOUT)
+		return 0;
+	if (r < 0)
+		return r;
+	ch->rx_len += (size_t)r;
+	return drain(ch);
+}
+
+/* Waits for the pending command's final result until deadline. */
+static int wait_final(struct at_channel *ch, const char *cmd, uint64_t deadline, struct at_response *resp)
+{
+	while (!ch->final_seen) {
+		uint64_t t = mono_ms();
+		int r;
+
+		if (t >= deadline) {
+			qfota_debug("at: no final result to %s", cmd);
+			return -ETIMEDOUT;
+		}
+		r = at_channel_poll(ch, (unsigned)(deadline - t));
+		if (r < 0)
+			return r;
+	}
+	switch (resp->final) {
+	case AT_LINE_OK:
+		return 0;
+	case AT_LINE_CONNECT:
+		return 1;
+	case AT_LINE_ERROR:
+	case AT_LINE_CME_ERROR:
+	case AT_LINE_CMS_ERROR:
+	case AT_LINE_NO_CARRIER:
+		return -EIO;
+	default:
+		return -EPROTO;
+	}
+}
+
+static int command_run(struct at_channel *ch, const char *cmd, bool send, unsigned timeout_ms,
+		       struct at_response *ret)
+{
+	struct at_response local;
+	struct at_response *resp = ret ? ret : &local;
+	char line[AT_LINE_MAX + 2];
+	char esc[300];
+	size_t n;
+	int r;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->cme = -1;
+	n = (size_t)snprintf(line, sizeof(line), "%s\r", cmd);
+	if (n >= sizeof(line))
+		return -E2BIG;
+	at_assembler_set_pending(&ch->asm_, cmd);
+	ch->resp = resp;
+	ch->final_seen = false;
+	if (send) {
+		qfota_debug("at > %s", qfota_log_escape(line, n, esc, sizeof(esc)));
+		r = usbxfer_link_write(ch->link, line, n, timeout_ms);
+		if (r < 0)
+			goto out;
+	}
+	r = wait_final(ch, cmd, mono_ms() + timeout_ms, resp);
+out:
+	ch->resp = NULL;
+	at_assembler_set_pending(&ch->asm_, NULL);
+	return r;
+}
+
+int at_command(struct at_channel *ch, const char *cmd, unsigned timeout_ms, struct at_response *ret)
+{
+	return command_run(ch, cmd, true, timeout_ms, ret);
+}
+
+int at_commandf(struct at_channel *ch, unsigned timeout_ms, struct at_response *ret, const char *fmt, ...)
+{
+	char cmd[AT_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -E2BIG;
+	return at_command(ch, cmd, timeout_ms, ret);
+}
+
+int at_command_finish(struct at_channel *ch, const char *cmd, unsigned timeout_ms, struct at_response *ret)
+{
+	return command_run(ch, cmd, false, timeout_ms, ret);
+}
+
+int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms)
+{
+	uint64_t deadline = mono_ms() + timeout_ms;
+
+	while (ch->acks < want && !ch->nonack_line) {
+		uint64_t t = mono_ms();
+		int r;
+
+		if (t >= deadline)
+			break;
+		r = at_channel_poll(ch, (unsigned)(deadline - t));
+		if (r < 0)
+			return r;
+	}
+	return (int)ch->acks;
+}

@@ -1,0 +1,130 @@
+/* Shared pieces of the subcommands (tool/cli.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "qfota/error.h"
+#include "qfota/exitcode.h"
+
+static volatile sig_atomic_t cancel_flag;
+static struct cli_global global;
+
+const struct cli_global *cli_global(void) { return &global; }
+void cli_global_set(const struct cli_global *g) { global = *g; }
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "qfota%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'qfota%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+	return QFOTA_EXIT_USAGE;
+}
+
+int cli_select_option(const char *cmd, int opt, const char *arg, struct cli_select *sel)
+{
+	switch (opt) {
+	case 'p':
+		sel->port = arg;
+		return 1;
+	case 's':
+		sel->serial = arg;
+		return 1;
+	case 'm':
+		sel->model = arg;
+		return 1;
+	case 'd':
+		if (usbxfer_vidpid_parse(arg, &sel->vid, &sel->pid) < 0) {
+			cli_usage_error(cmd, "-d wants VID:PID in hex, such as 2c7c:0901 (got '%s')", arg);
+			return -1;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_select_one(const char *cmd, const struct cli_select *sel, struct usbxfer_module *ret)
+{
+	struct usbxfer_select s = { .port = sel->port, .serial = sel->serial, .model = sel->model,
+				    .vid = sel->vid, .pid = sel->pid };
+	struct usbxfer_module *all = NULL;
+	size_t n = 0;
+	int r = usbxfer_discover(&s, &all, &n);
+
+	if (r < 0) {
+		fprintf(stderr, "qfota %s: cannot list USB devices: %s\n", cmd, qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
+	if (n == 1) {
+		*ret = all[0];
+		free(all);
+		return 0;
+	}
+	if (n == 0) {
+		if (sel->port)
+			fprintf(stderr, "qfota %s: no Quectel module on port %s. Run 'qfota list' to see the modules.\n",
+				cmd, sel->port);
+		else
+			fprintf(stderr, "qfota %s: no Quectel module found%s. Is it plugged in, and may you open it "
+				"(see README: udev rules)?\n", cmd, sel->serial || sel->model || sel->vid ? " that matches" : "");
+	} else {
+		fprintf(stderr, "qfota %s: %zu modules match; choose one with --port:\n", cmd, n);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "  --port %-10s %04x:%04x %s\n", all[i].port, all[i].vid, all[i].pid,
+				all[i].model_name);
+	}
+	free(all);
+	return QFOTA_EXIT_USAGE;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+	usbxfer_cancel_all();
+}
+
+void cli_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const volatile sig_atomic_t *cli_cancel_flag(void) { return &cancel_flag; }
+
+int cli_parse_seconds(const char *s, unsigned *ret_ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0 || v > 86400.0)
+		return -EINVAL;
+	*ret_ms = (unsigned)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+int cli_parse_int(const char *s, int min, int max, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}

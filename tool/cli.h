@@ -1,0 +1,64 @@
+/* What the subcommands of `qfota` share (tool/cli.c); not a public header. */
+#ifndef QFOTA_CLI_H
+#define QFOTA_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qfota/report.h"
+#include "qfota/usbxfer.h"
+
+/* The same selectors in every subcommand (dfu-util/lsusb style). */
+struct cli_select {
+	const char *port;   /* -p/--port 1-4.2 */
+	const char *serial; /* -s/--serial */
+	const char *model;  /* -m/--model EC200U */
+	uint16_t vid, pid;  /* -d/--device 2c7c:0901 */
+};
+
+#define CLI_SELECT_SHORT "p:s:m:d:"
+#define CLI_SELECT_LONG                                                                                      \
+	{ "port", required_argument, NULL, 'p' }, { "serial", required_argument, NULL, 's' },               \
+	{ "model", required_argument, NULL, 'm' }, { "device", required_argument, NULL, 'd' }
+#define CLI_SELECT_HELP                                                                                      \
+	"  -p, --port PORT        the module on USB port PORT (e.g. 1-4.2; see qfota list)\n"               \
+	"  -d, --device VID:PID   modules with this USB ID (e.g. 2c7c:0901)\n"                             \
+	"  -s, --serial SERIAL    the module with this USB serial number\n"                                \
+	"  -m, --model MODEL      modules of this model (e.g. EC200U)\n"
+
+/* Handles a selector option; returns 1 if opt was one, 0 if not, -1 after a
+ * usage error (already printed). */
+int cli_select_option(const char *cmd, int opt, const char *arg, struct cli_select *sel);
+/* Resolves the selection to exactly one module; on failure prints why and how
+ * to choose, and returns the exit code (2); 0 on success. */
+int cli_select_one(const char *cmd, const struct cli_select *sel, struct usbxfer_module *ret);
+
+/* Prints "qfota CMD: <message>" and "Try 'qfota CMD --help'." to stderr;
+ * returns QFOTA_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* SIGINT/SIGTERM set this flag and cancel usbxfer's loops; the code paths
+ * then release every module and give its driver back. */
+void cli_signals_install(void);
+const volatile sig_atomic_t *cli_cancel_flag(void);
+
+/* Parses seconds ("30", "0.5") into milliseconds. Returns 0 or -EINVAL. */
+int cli_parse_seconds(const char *s, unsigned *ret_ms);
+int cli_parse_int(const char *s, int min, int max, int *ret);
+
+/* Global options, set by main before dispatch. */
+struct cli_global {
+	bool json;
+	bool quiet;
+};
+const struct cli_global *cli_global(void);
+void cli_global_set(const struct cli_global *g);
+
+int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
+int cmd_follow(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+#endif

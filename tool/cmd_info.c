@@ -1,0 +1,119 @@
+/* qfota info: who a module is (model, revision, IMEI), asked over AT. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "qfota/at.h"
+#include "qfota/error.h"
+#include "qfota/exitcode.h"
+
+static const char help[] =
+	"Usage: qfota info [SELECTOR] [--json]\n"
+	"\n"
+	"Claims the module's AT interface for a moment and prints its model, firmware\n"
+	"revision (ATI, AT+QGMR) and IMEI (AT+CGSN); then gives the interface back to\n"
+	"the kernel driver. Do not use it on a module that is updating.\n"
+	"\n" CLI_SELECT_HELP
+	"  --json                 one JSON object\n"
+	"  -h, --help             this help\n";
+
+/* The first line of an information response, or "". */
+static void first_line(const char *info, const char *prefix, char *out, size_t cap)
+{
+	for (const char *p = info; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (!prefix || strncmp(p, prefix, strlen(prefix)) == 0) {
+			size_t skip = prefix ? strlen(prefix) : 0;
+
+			snprintf(out, cap, "%.*s", (int)(len - skip), p + skip);
+			return;
+		}
+		p += len + (p[len] == '\n');
+	}
+	out[0] = '\0';
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_SELECT_LONG, { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct cli_select sel = { 0 };
+	struct usbxfer_module m;
+	struct usbxfer_link *link = NULL;
+	struct at_channel *at = NULL;
+	struct at_response ati, gmr, gsn;
+	char model[40] = "", rev[80], full[96], imei[32];
+	bool json = cli_global()->json;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hj" CLI_SELECT_SHORT, opts, NULL)) != -1) {
+		r = cli_select_option("info", opt, optarg, &sel);
+		if (r < 0)
+			return QFOTA_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return QFOTA_EXIT_OK;
+		}
+		if (opt == 'j') {
+			json = true;
+			continue;
+		}
+		return cli_usage_error("info", "unknown option");
+	}
+	if (optind < argc)
+		return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
+	r = cli_select_one("info", &sel, &m);
+	if (r)
+		return r;
+	r = usbxfer_link_open(m.port, -1, &link);
+	if (r < 0) {
+		fprintf(stderr, "qfota info: cannot claim the module on %s: %s\n", m.port, qfota_strerror(r));
+		return r == -EBUSY || r == -EACCES ? QFOTA_EXIT_ACCESS : QFOTA_EXIT_FAILED;
+	}
+	r = at_channel_new(link, NULL, NULL, &at);
+	if (r == 0)
+		r = at_command(at, "ATI", 2000, &ati);
+	if (r == 0)
+		r = at_command(at, "AT+CGSN", 2000, &gsn);
+	if (r == 0 && at_command(at, "AT+QGMR", 2000, &gmr) != 0)
+		gmr.info[0] = '\0';
+	at_channel_free(at);
+	usbxfer_link_close(link);
+	if (r < 0) {
+		fprintf(stderr, "qfota info: the module on %s did not answer: %s\n", m.port, qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
+	/* ATI: "Quectel\n<model>\nRevision: <rev>\n" (facts §2.2) */
+	{
+		const char *nl = strchr(ati.info, '\n');
+
+		if (nl)
+			first_line(nl + 1, NULL, model, sizeof(model));
+	}
+	first_line(ati.info, "Revision: ", rev, sizeof(rev));
+	first_line(gmr.info, NULL, full, sizeof(full));
+	first_line(gsn.info, NULL, imei, sizeof(imei));
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "port", json_object_new_string(m.port));
+		json_object_object_add(o, "model", json_object_new_string(model));
+		json_object_object_add(o, "revision", json_object_new_string(rev));
+		json_object_object_add(o, "full_revision", json_object_new_string(full));
+		json_object_object_add(o, "imei", json_object_new_string(imei));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port, model,
+		       rev, full, imei);
+	}
+	return QFOTA_EXIT_OK;
+}

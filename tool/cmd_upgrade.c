@@ -1,0 +1,220 @@
+/* qfota upgrade / qfota follow */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "qfota/exitcode.h"
+#include "qfota/fota.h"
+
+static const char upgrade_help[] =
+	"Usage: qfota upgrade [SELECTOR] PACKAGE\n"
+	"       qfota upgrade [SELECTOR] --url URL [--cid N --apn APN]\n"
+	"       qfota upgrade [SELECTOR] --upload PACKAGE\n"
+	"\n"
+	"Upgrades one module's firmware with AT+QFOTADL and follows it to the end:\n"
+	"  PACKAGE         stream the package over USB (FILE mode; EC200U-class modules)\n"
+	"  --url URL       the module downloads it: ftp://user:pass@host[:port]/file (root\n"
+	"                  directory only), http://host[:port]/path or https://...; at most\n"
+	"                  255 bytes, user, password, host and path at most 50 each\n"
+	"  --upload PACKAGE  copy it to the module's file system with AT+QFUPL, then\n"
+	"                  update from there (DFOTA; EC25/EG25/EP06-class modules)\n"
+	"\n"
+	"Module:\n" CLI_SELECT_HELP
+	"\n"
+	"Options:\n"
+	"  --expect REV            succeed only if the module then reports revision REV\n"
+	"  --cid N --apn APN       set up PDP context N for the URL download (AT+QICSGP)\n"
+	"  --upload-name NAME      file name on the module (default dfota_update.bin)\n"
+	"  --upgrade-mode 0|1      1: update right after the download (default);\n"
+	"                          0: update at the module's next reboot\n"
+	"  --download-urcs N       download progress reports, 0 or 5-100 (default 50)\n"
+	"  --update-urcs N         update progress reports, 0 or 5-100 (default 100)\n"
+	"  --timeout-command S     final result of an AT command (default 10)\n"
+	"  --timeout-start S       start of the download after AT+QFOTADL (default 10)\n"
+	"  --timeout-stall S       the module takes no data (default 30)\n"
+	"  --timeout-download S    end of the download (default 600)\n"
+	"  --timeout-update-start S  START after the download or a reboot (default 300)\n"
+	"  --timeout-update-gap S  between update progress reports (default 120)\n"
+	"  --timeout-reboot S      the module back on its port after a reboot (default 120)\n"
+	"  --timeout-total S       the whole upgrade (default 1800)\n"
+	"  --json                  one JSON event per line on stdout; the last is the result\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Ctrl-C during the download stops cleanly: the module is released and its kernel\n"
+	"driver given back. During the update qfota never touches the module: Ctrl-C only\n"
+	"stops following it (resume with qfota follow). Exit codes: see qfota --help.\n";
+
+static const char follow_help[] =
+	"Usage: qfota follow [SELECTOR] [--expect REV] [--json] [--timeout-... S]\n"
+	"\n"
+	"Attaches to a module that is already upgrading (after a Ctrl-C, or an upgrade\n"
+	"started by something else), follows its reports and reboots to the end, and\n"
+	"says whether it worked. Sends nothing to the module until it has finished.\n"
+	"\n"
+	"Module:\n" CLI_SELECT_HELP
+	"\n"
+	"Options: --expect REV, --json and the --timeout-* options of qfota upgrade.\n";
+
+enum {
+	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
+	OPT_UP_URCS, OPT_JSON, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL, OPT_T_DOWNLOAD, OPT_T_UPDATE_START,
+	OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL,
+};
+
+static unsigned *timeout_field(struct fota_timeouts *t, int opt)
+{
+	switch (opt) {
+	case OPT_T_COMMAND: return &t->command_ms;
+	case OPT_T_START: return &t->start_ms;
+	case OPT_T_STALL: return &t->stall_ms;
+	case OPT_T_DOWNLOAD: return &t->download_ms;
+	case OPT_T_UPDATE_START: return &t->update_start_ms;
+	case OPT_T_UPDATE_GAP: return &t->update_gap_ms;
+	case OPT_T_REBOOT: return &t->reboot_ms;
+	case OPT_T_TOTAL: return &t->total_ms;
+	default: return NULL;
+	}
+}
+
+static int run(int argc, char **argv, bool follow)
+{
+	static const struct option opts[] = {
+		CLI_SELECT_LONG,
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "upload", required_argument, NULL, OPT_UPLOAD },
+		{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },
+		{ "cid", required_argument, NULL, OPT_CID },
+		{ "apn", required_argument, NULL, OPT_APN },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "upgrade-mode", required_argument, NULL, OPT_MODE },
+		{ "download-urcs", required_argument, NULL, OPT_DL_URCS },
+		{ "update-urcs", required_argument, NULL, OPT_UP_URCS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "timeout-command", required_argument, NULL, OPT_T_COMMAND },
+		{ "timeout-start", required_argument, NULL, OPT_T_START },
+		{ "timeout-stall", required_argument, NULL, OPT_T_STALL },
+		{ "timeout-download", required_argument, NULL, OPT_T_DOWNLOAD },
+		{ "timeout-update-start", required_argument, NULL, OPT_T_UPDATE_START },
+		{ "timeout-update-gap", required_argument, NULL, OPT_T_UPDATE_GAP },
+		{ "timeout-reboot", required_argument, NULL, OPT_T_REBOOT },
+		{ "timeout-total", required_argument, NULL, OPT_T_TOTAL },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd = follow ? "follow" : "upgrade";
+	struct fota_job job = { .source = follow ? FOTA_SOURCE_FOLLOW : FOTA_SOURCE_FILE, .upgrade_mode = 1,
+				.download_urc_max = 50, .update_urc_max = 100, .cancel = cli_cancel_flag() };
+	struct cli_select sel = { 0 };
+	struct usbxfer_module module;
+	struct report_result res;
+	struct reporter *rep = NULL;
+	bool json = cli_global()->json;
+	int opt, r, li = 0, n_sources = 0;
+
+	fota_timeouts_default(&job.timeouts);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
+		unsigned *field = timeout_field(&job.timeouts, opt);
+
+		r = cli_select_option(cmd, opt, optarg, &sel);
+		if (r < 0)
+			return QFOTA_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (field) {
+			if (cli_parse_seconds(optarg, field) < 0 || *field == 0)
+				return cli_usage_error(cmd, "--%s wants a number of seconds > 0 (got '%s')",
+						       opts[li].name, optarg);
+			continue;
+		}
+		if (follow && (opt == OPT_URL || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
+			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME))
+			return cli_usage_error(cmd, "follow sends nothing to the module: '%s' does not apply",
+					       argv[optind - 1]);
+		switch (opt) {
+		case 'h':
+			fputs(follow ? follow_help : upgrade_help, stdout);
+			return QFOTA_EXIT_OK;
+		case OPT_URL:
+			job.source = FOTA_SOURCE_URL;
+			job.url = optarg;
+			n_sources++;
+			break;
+		case OPT_UPLOAD:
+			job.source = FOTA_SOURCE_UPLOAD;
+			job.package_path = optarg;
+			n_sources++;
+			break;
+		case OPT_UPLOAD_NAME: job.upload_name = optarg; break;
+		case OPT_APN: job.apn = optarg; break;
+		case OPT_EXPECT: job.expect_revision = optarg; break;
+		case OPT_JSON: json = true; break;
+		case OPT_CID:
+			if (cli_parse_int(optarg, 1, 16, &job.cid) < 0)
+				return cli_usage_error(cmd, "--cid wants a PDP context ID 1-16 (got '%s')", optarg);
+			break;
+		case OPT_MODE:
+			if (cli_parse_int(optarg, 0, 1, &job.upgrade_mode) < 0)
+				return cli_usage_error(cmd, "--upgrade-mode wants 0 or 1 (got '%s')", optarg);
+			break;
+		case OPT_DL_URCS:
+		case OPT_UP_URCS: {
+			int v;
+
+			if (cli_parse_int(optarg, 0, 100, &v) < 0 || (v > 0 && v < 5))
+				return cli_usage_error(cmd, "--%s wants 0 or 5-100 (got '%s'; the seeds allow no other)",
+						       opts[li].name, optarg);
+			*(opt == OPT_DL_URCS ? &job.download_urc_max : &job.update_urc_max) = v;
+			break;
+		}
+		default:
+			return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (!follow && optind < argc) {
+		job.package_path = argv[optind++];
+		n_sources++;
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!follow && n_sources == 0)
+		return cli_usage_error(cmd, "what to upgrade with? Give a PACKAGE file, --url URL or --upload PACKAGE");
+	if (n_sources > 1)
+		return cli_usage_error(cmd, "give only one of PACKAGE, --url and --upload");
+	if (job.cid && !job.apn)
+		return cli_usage_error(cmd, "--cid comes with --apn");
+	if (job.apn && !job.cid)
+		return cli_usage_error(cmd, "--apn comes with --cid");
+
+	if (reporter_new(report_style_pick(stderr, json), stdout, stderr, &rep) < 0)
+		return QFOTA_EXIT_FAILED;
+	reporter_set_quiet(rep, cli_global()->quiet);
+	job.reporter = rep;
+	/* Bad input is refused before anything is sent to any module, and before
+	 * a module is even looked for. */
+	if (fota_job_check(&job, &res) < 0) {
+		fprintf(stderr, "qfota %s: %s\n", cmd, res.message);
+		reporter_free(rep);
+		return QFOTA_EXIT_USAGE;
+	}
+	/* follow --port P: the module may be rebooting right now; fota_run waits
+	 * for it on that port. Otherwise the selection must name one module. */
+	if (follow && sel.port && !sel.serial && !sel.model && !sel.vid) {
+		job.port = sel.port;
+	} else {
+		r = cli_select_one(cmd, &sel, &module);
+		if (r != 0) {
+			reporter_free(rep);
+			return r;
+		}
+		job.port = module.port;
+	}
+	fota_run(&job, &res);
+	reporter_free(rep);
+	return res.exit_code;
+}
+
+int cmd_upgrade(int argc, char **argv) { return run(argc, argv, false); }
+int cmd_follow(int argc, char **argv) { return run(argc, argv, true); }

@@ -1,0 +1,265 @@
+/* Following an upgrade from AT+QFOTADL's OK to the end: the module's
+ * +QIND: "FOTA" reports, its reboots (each followed on the same physical port,
+ * never by bus/device number), END, and the verification after the last
+ * reboot. Nothing is sent to the module between START and END. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fota_internal.h"
+#include "qfota/error.h"
+#include "qfota/log.h"
+
+static void report_urc(struct fota_ctx *c, const struct urc_fota *u)
+{
+	reporter_emit(c->job->reporter, &(struct report_event){ .kind = REPORT_URC, .port = c->job->port,
+								 .phase = c->phase, .text = urc_event_to_string(u->event),
+								 .percent = u->has_arg ? u->arg : -1 });
+}
+
+void fota_on_unsolicited(void *user, const struct at_line *line)
+{
+	struct fota_ctx *c = user;
+	struct urc_fota u;
+	int r;
+
+	if (line->kind != AT_LINE_URC && line->kind != AT_LINE_INFO)
+		return;
+	r = urc_fota_parse(line->text, &u);
+	if (r == -ENOMSG)
+		return; /* RDY, +CPIN: READY, ...: not ours */
+	if (r < 0) {
+		/* fwupd: "devices may incorrectly return an incomplete status message" */
+		reporter_say(c->job->reporter, c->job->port, true, "ignored a garbled report from the module: %.80s",
+			     line->text);
+		return;
+	}
+	c->t_last_report = fota_now_ms();
+	report_urc(c, &u);
+	switch (u.event) {
+	case URC_EVENT_FILESTART:
+	case URC_EVENT_FTPSTART:
+	case URC_EVENT_HTTPSTART:
+		c->download_started = true;
+		break;
+	case URC_EVENT_FILEEND:
+	case URC_EVENT_FTPEND:
+	case URC_EVENT_HTTPEND:
+		c->download_ended = true;
+		c->download_end_event = u.event;
+		c->download_end_code = u.arg;
+		break;
+	case URC_EVENT_DOWNLOADING:
+	case URC_EVENT_UPDATING:
+	case URC_EVENT_RESTORE:
+		if (u.event != URC_EVENT_DOWNLOADING)
+			c->update_started = true;
+		reporter_emit(c->job->reporter, &(struct report_event){
+			.kind = REPORT_MODULE_PROGRESS, .port = c->job->port, .percent = u.arg,
+			.phase = u.event == URC_EVENT_DOWNLOADING ? FOTA_PHASE_DOWNLOAD : FOTA_PHASE_UPDATE });
+		break;
+	case URC_EVENT_START:
+		c->update_started = true;
+		break;
+	case URC_EVENT_END:
+		c->ended = true;
+		c->end_code = u.arg;
+		break;
+	default:
+		reporter_say(c->job->reporter, c->job->port, true, "unknown FOTA report \"%s\" ignored", u.word);
+		break;
+	}
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The module left the bus: wait for it on the same port (or its peer), with
+ * the reboot deadline, and claim it again. Sends nothing. */
+static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
+{
+	char port[UDEV_PORT_MAX];
+	uint64_t deadline;
+	int devnum, r;
+
+	fota_link_close(c);
+	fota_set_phase(c, FOTA_PHASE_REBOOT, "the module reboots; waiting for it on the same port");
+	c->reboots++;
+	r = udev_watch_wait_back(c->watch, c->devnum, c->job->timeouts.reboot_ms, NULL, port, &devnum);
+	if (r == -ETIMEDOUT)
+		return fota_fail(c, -ENODEV, -1,
+				 "the module did not come back on port %s%s%s within %u s of its reboot "
+				 "(--timeout-reboot); a module that comes back elsewhere is not called upgraded",
+				 c->job->port, udev_watch_peer(c->watch)[0] ? " or its peer " : "",
+				 udev_watch_peer(c->watch), c->job->timeouts.reboot_ms / 1000);
+	if (r < 0)
+		return fota_fail(c, r, -1, "lost track of port %s: %s", c->job->port, qfota_strerror(r));
+	c->devnum = devnum;
+	snprintf(c->port, sizeof(c->port), "%s", port);
+	/* udev may still be applying its rules (permissions) just after "add". */
+	deadline = fota_now_ms() + 5000;
+	while ((r = fota_link_open(c)) < 0) {
+		if (fota_now_ms() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
+			return fota_fail(c, r, -1, "the module came back on %s but cannot be claimed: %s", port,
+					 qfota_strerror(r));
+		sleep_ms(20);
+	}
+	reporter_say(c->job->reporter, c->job->port, false, "back on port %s after reboot %u", port, c->reboots);
+	fota_set_phase(c, after, NULL);
+	return 0;
+}
+
+static int fail_cancelled(struct fota_ctx *c)
+{
+	if (c->phase == FOTA_PHASE_UPDATE || c->download_ended || c->update_started)
+		return fota_fail(c, -ECANCELED, -1,
+				 "stopped following; the module is still upgrading: do not power it off. "
+				 "Follow it to the end with: qfota follow --port %s", c->job->port);
+	return fota_fail(c, -ECANCELED, -1, "interrupted before the update began; the module was released");
+}
+
+/* How long the current wait may still last, and what it is called. */
+static uint64_t current_deadline(const struct fota_ctx *c, const char **what, const char **option)
+{
+	const struct fota_timeouts *t = &c->job->timeouts;
+
+	if (c->phase == FOTA_PHASE_DOWNLOAD && !c->download_started) {
+		*what = "start of the download (FILESTART/FTPSTART/HTTPSTART)";
+		*option = "--timeout-start";
+		return c->t_phase + t->start_ms;
+	}
+	if (c->phase == FOTA_PHASE_DOWNLOAD) {
+		*what = "end of the download (FILEEND/FTPEND/HTTPEND)";
+		*option = "--timeout-download";
+		return c->t_phase + t->download_ms;
+	}
+	if (!c->update_started) {
+		*what = "+QIND: \"FOTA\",\"START\"";
+		*option = "--timeout-update-start";
+		return c->t_phase + t->update_start_ms;
+	}
+	*what = "the next UPDATING report or END";
+	*option = "--timeout-update-gap";
+	return (c->t_last_report > c->t_phase ? c->t_last_report : c->t_phase) + t->update_gap_ms;
+}
+
+/* Reads the module's reports until END, following reboots. */
+static int follow_until_end(struct fota_ctx *c)
+{
+	while (!c->ended) {
+		const char *what = "", *option = "";
+		uint64_t now = fota_now_ms(), deadline;
+		int r;
+
+		if (fota_cancelled(c))
+			return fail_cancelled(c);
+		if (now >= c->deadline_total)
+			return fota_fail(c, -ETIMEDOUT, -1, "the upgrade took longer than %u s (--timeout-total)",
+					 c->job->timeouts.total_ms / 1000);
+		if (c->download_ended && c->download_end_code != 0)
+			return fota_fail_code(c, c->download_end_event, c->download_end_code);
+		if (c->download_ended && c->phase == FOTA_PHASE_DOWNLOAD) {
+			if (c->job->upgrade_mode == 0) {
+				c->phase = FOTA_PHASE_UPDATE;
+				return fota_fail(c, -EINPROGRESS, -1,
+						 "the package is on the module; with --upgrade-mode 0 it updates at its next "
+						 "reboot: reboot it, then run qfota follow --port %s", c->job->port);
+			}
+			fota_set_phase(c, FOTA_PHASE_UPDATE, "the module updates its firmware: do not power it off");
+		}
+		deadline = current_deadline(c, &what, &option);
+		if (now >= deadline)
+			return fota_fail(c, -ETIMEDOUT, -1, "no %s within %llu s (%s)", what,
+					 (unsigned long long)((deadline - c->t_phase) / 1000), option);
+		r = at_channel_poll(c->at, (unsigned)(deadline - now < USBXFER_POLL_MS ? deadline - now : USBXFER_POLL_MS));
+		if (r == -ENODEV) {
+			r = follow_reboot(c, c->download_ended || c->update_started || c->job->source == FOTA_SOURCE_UPLOAD
+						     ? FOTA_PHASE_UPDATE : FOTA_PHASE_DOWNLOAD);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (r < 0 && r != -ECANCELED)
+			return fota_fail(c, r, -1, "reading the module's reports failed: %s", qfota_strerror(r));
+	}
+	if (c->end_code != 0)
+		return fota_fail_code(c, URC_EVENT_END, c->end_code);
+	return 0;
+}
+
+/* After END,0 the module reboots into its new firmware (EC200U note 3.3.1;
+ * DFOTA guide: "Then the module will reboot"): wait for it to go and come back. */
+static int follow_final_reboot(struct fota_ctx *c)
+{
+	uint64_t deadline = fota_now_ms() + c->job->timeouts.reboot_ms;
+
+	reporter_say(c->job->reporter, c->job->port, false, "END,0: firmware written; waiting for the reboot");
+	while (fota_now_ms() < deadline) {
+		int r = at_channel_poll(c->at, USBXFER_POLL_MS);
+
+		if (r == -ENODEV)
+			return follow_reboot(c, FOTA_PHASE_VERIFY);
+		if (r < 0 && r != -ECANCELED)
+			return fota_fail(c, r, -1, "reading from the module failed after END: %s", qfota_strerror(r));
+		if (fota_cancelled(c))
+			return fota_fail(c, -ECANCELED, -1,
+					 "stopped following after END,0, before the module rebooted into its new "
+					 "firmware; check it with qfota info --port %s", c->job->port);
+	}
+	reporter_say(c->job->reporter, c->job->port, true, "the module did not reboot within %u s of END,0",
+		     c->job->timeouts.reboot_ms / 1000);
+	return 0; /* verify on the link we have: an unchanged revision will fail */
+}
+
+/* Success only with END,0, the new revision, and the same module. */
+static int verify(struct fota_ctx *c)
+{
+	char model[32], rev[64], imei[32];
+	int r;
+
+	fota_set_phase(c, FOTA_PHASE_VERIFY, NULL);
+	r = fota_identify(c, model, sizeof(model), rev, sizeof(rev), imei, sizeof(imei));
+	if (r < 0 && c->res->message[0])
+		return r;
+	if (r < 0)
+		return fota_fail(c, r, -1, "the module did not answer ATI/AT+CGSN after its reboot: %s",
+				 qfota_strerror(r));
+	snprintf(c->res->to, sizeof(c->res->to), "%s", rev);
+	if (!c->res->model[0])
+		snprintf(c->res->model, sizeof(c->res->model), "%s", model);
+	if (c->res->imei[0] && imei[0] && strcmp(imei, c->res->imei) != 0)
+		return fota_fail(c, -ENODEV, -1,
+				 "the module on port %s came back with IMEI %s, not %s: another module is on this port; "
+				 "the upgrade of %s is not confirmed", c->port, imei, c->res->imei, c->res->imei);
+	if (!c->res->imei[0])
+		snprintf(c->res->imei, sizeof(c->res->imei), "%s", imei);
+	if (c->job->expect_revision && strcmp(rev, c->job->expect_revision) != 0)
+		return fota_fail(c, -EPROTO, -1, "END,0 but the module reports revision %s, not the expected %s",
+				 rev, c->job->expect_revision);
+	if (c->res->from[0] && strcmp(rev, c->res->from) == 0)
+		return fota_fail(c, -EPROTO, -1, "END,0 but the module still reports revision %s", rev);
+	return 0;
+}
+
+int fota_follow(struct fota_ctx *c)
+{
+	int r;
+
+	c->deadline_total = c->t_start + c->job->timeouts.total_ms;
+	if (c->job->source == FOTA_SOURCE_FOLLOW || c->job->source == FOTA_SOURCE_UPLOAD)
+		fota_set_phase(c, FOTA_PHASE_UPDATE, c->job->source == FOTA_SOURCE_FOLLOW
+						 ? "following the module's reports" : NULL);
+	else if (c->phase != FOTA_PHASE_DOWNLOAD)
+		fota_set_phase(c, FOTA_PHASE_DOWNLOAD, NULL);
+	r = follow_until_end(c);
+	if (r == 0)
+		r = follow_final_reboot(c);
+	if (r == 0)
+		r = verify(c);
+	return r;
+}

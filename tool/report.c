@@ -1,0 +1,300 @@
+/* The reporter (include/qfota/report.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "qfota/report.h"
+
+struct reporter {
+	enum report_style style;
+	FILE *data, *progress;
+	bool quiet, colour, line_live;
+	pthread_mutex_t lock;
+	uint64_t last_draw_ms;
+	int last_decile_transfer, last_decile_module;
+	enum fota_phase last_phase;
+};
+
+static const char *const phase_names[] = {
+	[FOTA_PHASE_PREFLIGHT] = "preflight", [FOTA_PHASE_CONNECT] = "connect",
+	[FOTA_PHASE_UPLOAD] = "upload",       [FOTA_PHASE_COMMAND] = "command",
+	[FOTA_PHASE_DOWNLOAD] = "download",   [FOTA_PHASE_REBOOT] = "reboot",
+	[FOTA_PHASE_UPDATE] = "update",       [FOTA_PHASE_VERIFY] = "verify",
+	[FOTA_PHASE_DONE] = "done",
+};
+
+const char *fota_phase_to_string(enum fota_phase p)
+{
+	return (unsigned)p < sizeof(phase_names) / sizeof(phase_names[0]) ? phase_names[p] : "unknown";
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+enum report_style report_style_pick(FILE *progress, bool json)
+{
+	if (json)
+		return REPORT_STYLE_JSON;
+	return isatty(fileno(progress)) ? REPORT_STYLE_TTY : REPORT_STYLE_PLAIN;
+}
+
+int reporter_new(enum report_style style, FILE *data, FILE *progress, struct reporter **ret)
+{
+	struct reporter *r = calloc(1, sizeof(*r));
+	const char *no_colour = getenv("NO_COLOR");
+
+	if (!r)
+		return -ENOMEM;
+	r->style = style;
+	r->data = data;
+	r->progress = progress;
+	/* https://no-color.org: any non-empty NO_COLOR disables colour */
+	r->colour = style == REPORT_STYLE_TTY && !(no_colour && *no_colour);
+	r->last_decile_transfer = r->last_decile_module = -1;
+	r->last_phase = (enum fota_phase)-1;
+	pthread_mutex_init(&r->lock, NULL);
+	*ret = r;
+	return 0;
+}
+
+static void end_live_line(struct reporter *r)
+{
+	if (r->line_live) {
+		fputs("\r\033[K", r->progress);
+		r->line_live = false;
+	}
+}
+
+void reporter_free(struct reporter *r)
+{
+	if (!r)
+		return;
+	end_live_line(r);
+	fflush(r->progress);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void reporter_set_quiet(struct reporter *r, bool quiet) { r->quiet = quiet; }
+
+static void human_bytes(uint64_t b, char *out, size_t cap)
+{
+	if (b >= 1024 * 1024)
+		snprintf(out, cap, "%.1f MiB", (double)b / (1024.0 * 1024.0));
+	else if (b >= 1024)
+		snprintf(out, cap, "%.1f KiB", (double)b / 1024.0);
+	else
+		snprintf(out, cap, "%llu B", (unsigned long long)b);
+}
+
+static void json_add_str(json_object *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static const char *kind_name(enum report_kind k)
+{
+	static const char *const names[] = { "message", "warning", "phase", "transfer",
+					     "progress", "urc", "result" };
+	return names[k];
+}
+
+static void emit_json(struct reporter *r, const struct report_event *ev)
+{
+	json_object *o = json_object_new_object();
+	const struct report_result *res = ev->result;
+
+	json_add_str(o, "event", kind_name(ev->kind));
+	json_add_str(o, "port", ev->port);
+	json_add_str(o, "phase", fota_phase_to_string(res ? res->phase : ev->phase));
+	switch (ev->kind) {
+	case REPORT_TRANSFER:
+		json_object_object_add(o, "bytes", json_object_new_uint64(ev->bytes));
+		json_object_object_add(o, "total", json_object_new_uint64(ev->total));
+		json_object_object_add(o, "rate_bps", json_object_new_double(ev->rate_bps));
+		break;
+	case REPORT_MODULE_PROGRESS:
+		json_object_object_add(o, "percent", json_object_new_int(ev->percent));
+		break;
+	case REPORT_URC:
+		json_add_str(o, "urc", ev->text);
+		if (ev->percent >= 0)
+			json_object_object_add(o, "value", json_object_new_int(ev->percent));
+		break;
+	case REPORT_RESULT: {
+		json_object *d = json_object_new_object();
+
+		json_add_str(o, "model", res->model);
+		json_add_str(o, "imei", res->imei);
+		json_add_str(o, "from", res->from);
+		json_add_str(o, "to", res->to);
+		json_object_object_add(o, "ok", json_object_new_boolean(res->ok));
+		json_object_object_add(o, "exit_code", json_object_new_int(res->exit_code));
+		json_object_object_add(o, "code", res->module_code >= 0 ? json_object_new_int(res->module_code) : NULL);
+		json_add_str(o, "message", res->message);
+		json_object_object_add(d, "total_ms", json_object_new_uint64(res->total_ms));
+		json_object_object_add(d, "download_ms", json_object_new_uint64(res->download_ms));
+		json_object_object_add(d, "reboot_ms", json_object_new_uint64(res->reboot_ms));
+		json_object_object_add(d, "update_ms", json_object_new_uint64(res->update_ms));
+		json_object_object_add(o, "durations", d);
+		break;
+	}
+	default:
+		json_add_str(o, "text", ev->text);
+		break;
+	}
+	fprintf(r->data, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(r->data);
+	json_object_put(o);
+}
+
+static void draw_bar(char *out, size_t cap, int percent)
+{
+	const int width = 24;
+	int fill = percent < 0 ? 0 : percent > 100 ? width : percent * width / 100;
+	size_t o = 0;
+
+	out[o++] = '[';
+	for (int i = 0; i < width && o + 2 < cap; i++)
+		out[o++] = i < fill ? '#' : '-';
+	out[o++] = ']';
+	out[o] = '\0';
+}
+
+/* One redrawn line on a terminal; at most ten redraws a second. */
+static void emit_tty_progress(struct reporter *r, const struct report_event *ev)
+{
+	char bar[32], done[32], total[32], line[256];
+	uint64_t t = mono_ms();
+	int percent = ev->percent;
+
+	if (ev->kind == REPORT_TRANSFER)
+		percent = ev->total ? (int)(ev->bytes * 100 / ev->total) : 0;
+	if (t - r->last_draw_ms < 100 && percent < 100)
+		return;
+	r->last_draw_ms = t;
+	draw_bar(bar, sizeof(bar), percent);
+	if (ev->kind == REPORT_TRANSFER) {
+		double eta = ev->rate_bps > 0 ? (double)(ev->total - ev->bytes) / ev->rate_bps : 0;
+
+		human_bytes(ev->bytes, done, sizeof(done));
+		human_bytes(ev->total, total, sizeof(total));
+		snprintf(line, sizeof(line), "%s %-8s %s %3d%%  %s of %s  %.1f MB/s  ETA %d:%02d",
+			 ev->port ? ev->port : "", fota_phase_to_string(ev->phase), bar, percent, done, total,
+			 ev->rate_bps / 1e6, (int)eta / 60, (int)eta % 60);
+	} else {
+		snprintf(line, sizeof(line), "%s %-8s %s %3d%% (module)", ev->port ? ev->port : "",
+			 fota_phase_to_string(ev->phase), bar, percent);
+	}
+	fprintf(r->progress, "\r\033[K%s%s%s", r->colour ? "\033[36m" : "", line, r->colour ? "\033[0m" : "");
+	fflush(r->progress);
+	r->line_live = true;
+}
+
+/* Plain lines: one per tenth, so that a log stays short. */
+static void emit_plain_progress(struct reporter *r, const struct report_event *ev)
+{
+	int *last = ev->kind == REPORT_TRANSFER ? &r->last_decile_transfer : &r->last_decile_module;
+	int percent = ev->kind == REPORT_TRANSFER ? (ev->total ? (int)(ev->bytes * 100 / ev->total) : 0)
+						  : ev->percent;
+	char done[32], total[32];
+
+	if (percent / 10 == *last)
+		return;
+	*last = percent / 10;
+	if (ev->kind == REPORT_TRANSFER) {
+		human_bytes(ev->bytes, done, sizeof(done));
+		human_bytes(ev->total, total, sizeof(total));
+		fprintf(r->progress, "%s: %s %d%% (%s of %s, %.1f MB/s)\n", ev->port ? ev->port : "",
+			fota_phase_to_string(ev->phase), percent, done, total, ev->rate_bps / 1e6);
+	} else {
+		fprintf(r->progress, "%s: %s %d%% (reported by the module)\n", ev->port ? ev->port : "",
+			fota_phase_to_string(ev->phase), percent);
+	}
+}
+
+static void emit_text(struct reporter *r, const struct report_event *ev)
+{
+	const struct report_result *res = ev->result;
+
+	switch (ev->kind) {
+	case REPORT_MESSAGE:
+		if (r->quiet)
+			return;
+		end_live_line(r);
+		fprintf(r->progress, "%s: %s\n", ev->port ? ev->port : "qfota", ev->text);
+		break;
+	case REPORT_WARNING:
+		end_live_line(r);
+		fprintf(r->progress, "%s: %swarning:%s %s\n", ev->port ? ev->port : "qfota",
+			r->colour ? "\033[33m" : "", r->colour ? "\033[0m" : "", ev->text);
+		break;
+	case REPORT_PHASE:
+		if (r->quiet || ev->phase == r->last_phase)
+			return;
+		r->last_phase = ev->phase;
+		r->last_decile_transfer = r->last_decile_module = -1;
+		end_live_line(r);
+		fprintf(r->progress, "%s: %s%s%s\n", ev->port ? ev->port : "", fota_phase_to_string(ev->phase),
+			ev->text ? ": " : "", ev->text ? ev->text : "");
+		break;
+	case REPORT_TRANSFER:
+	case REPORT_MODULE_PROGRESS:
+		if (r->quiet)
+			return;
+		if (r->style == REPORT_STYLE_TTY)
+			emit_tty_progress(r, ev);
+		else
+			emit_plain_progress(r, ev);
+		break;
+	case REPORT_URC:
+		break; /* shown through phases and progress; JSON carries them raw */
+	case REPORT_RESULT:
+		end_live_line(r);
+		if (res->ok)
+			fprintf(r->data, "%s: %supgraded%s %s %s -> %s (IMEI %s) in %llu s\n", ev->port,
+				r->colour ? "\033[32m" : "", r->colour ? "\033[0m" : "", res->model, res->from,
+				res->to, res->imei, (unsigned long long)(res->total_ms / 1000));
+		else
+			fprintf(r->data, "%s: %sFAILED%s in %s: %s\n", ev->port ? ev->port : "",
+				r->colour ? "\033[31m" : "", r->colour ? "\033[0m" : "",
+				fota_phase_to_string(res->phase), res->message);
+		fflush(r->data);
+		break;
+	}
+	fflush(r->progress);
+}
+
+void reporter_emit(struct reporter *r, const struct report_event *ev)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->style == REPORT_STYLE_JSON)
+		emit_json(r, ev);
+	else
+		emit_text(r, ev);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void reporter_say(struct reporter *r, const char *port, bool warning, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	reporter_emit(r, &(struct report_event){ .kind = warning ? REPORT_WARNING : REPORT_MESSAGE,
+						 .port = port, .percent = -1, .text = text });
+}
