@@ -21,6 +21,11 @@ struct at_channel {
 	/* The command in progress, or NULL: its answer lines land in resp. */
 	struct at_response *resp;
 	bool final_seen;
+	/* After CONNECT the command is still in progress (AT+QFUPL: data, then
+	 * "+QFUPL: <size>,<sum>" and OK); its answer collects here meanwhile, so
+	 * that lines arriving while the data is being sent are not lost. */
+	struct at_response data_resp;
+	bool in_data_mode;
 	size_t acks;
 	bool nonack_line;
 };
@@ -61,7 +66,10 @@ void at_channel_set_link(struct at_channel *ch, struct usbxfer_link *link)
 {
 	ch->link = link;
 	ch->rx_off = ch->rx_len = 0;
+	ch->resp = NULL;
+	ch->in_data_mode = false;
 	at_assembler_reset(&ch->asm_);
+	at_assembler_set_pending(&ch->asm_, NULL);
 	at_assembler_set_ack_mode(&ch->asm_, false);
 }
 
@@ -72,13 +80,35 @@ void at_channel_set_ack_mode(struct at_channel *ch, bool on)
 	ch->nonack_line = false;
 }
 
+/* Hides the user:password@ of every URL in an (escaped) log line, in place:
+ * AT+QFOTADL="FTP://user:pass@host/f" and its echo carry FTP credentials,
+ * which must never reach any output. */
+static char *redact_userinfo(char *s)
+{
+	for (char *p = strstr(s, "://"); p; p = strstr(p, "://")) {
+		char *start = p + 3;
+		size_t span = strcspn(start, "\"/ ,");
+		char *at = NULL;
+
+		for (size_t i = 0; i < span; i++)
+			if (start[i] == '@')
+				at = start + i;
+		if (at) {
+			memmove(start + 3, at, strlen(at) + 1);
+			memcpy(start, "***", 3);
+		}
+		p = start;
+	}
+	return s;
+}
+
 static void log_line(const char *dir, const struct at_line *l)
 {
-	char esc[256];
+	char esc[512];
 
 	if (qfota_log_get_level() >= QFOTA_LOG_DEBUG)
 		qfota_debug("at %s %s: %s", dir, at_line_kind_to_string(l->kind),
-			    qfota_log_escape(l->text, l->len, esc, sizeof(esc)));
+			    redact_userinfo(qfota_log_escape(l->text, l->len, esc, sizeof(esc))));
 }
 
 /* One complete line: part of the pending command's answer, or unsolicited. */
@@ -208,13 +238,12 @@ static int wait_final(struct at_channel *ch, const char *cmd, uint64_t deadline,
 	}
 }
 
-static int command_run(struct at_channel *ch, const char *cmd, bool send, unsigned timeout_ms,
-		       struct at_response *ret)
+static int command_run(struct at_channel *ch, const char *cmd, unsigned timeout_ms, struct at_response *ret)
 {
 	struct at_response local;
 	struct at_response *resp = ret ? ret : &local;
 	char line[AT_LINE_MAX + 2];
-	char esc[300];
+	char esc[600];
 	size_t n;
 	int r;
 
@@ -226,14 +255,20 @@ static int command_run(struct at_channel *ch, const char *cmd, bool send, unsign
 	at_assembler_set_pending(&ch->asm_, cmd);
 	ch->resp = resp;
 	ch->final_seen = false;
-	if (send) {
-		qfota_debug("at > %s", qfota_log_escape(line, n, esc, sizeof(esc)));
-		r = usbxfer_link_write(ch->link, line, n, timeout_ms);
-		if (r < 0)
-			goto out;
+	if (qfota_log_get_level() >= QFOTA_LOG_DEBUG)
+		qfota_debug("at > %s", redact_userinfo(qfota_log_escape(line, n, esc, sizeof(esc))));
+	r = usbxfer_link_write(ch->link, line, n, timeout_ms);
+	if (r >= 0)
+		r = wait_final(ch, cmd, mono_ms() + timeout_ms, resp);
+	if (r == 1) {
+		/* CONNECT: the command goes on in data mode (see data_resp) */
+		memset(&ch->data_resp, 0, sizeof(ch->data_resp));
+		ch->data_resp.cme = -1;
+		ch->resp = &ch->data_resp;
+		ch->final_seen = false;
+		ch->in_data_mode = true;
+		return r;
 	}
-	r = wait_final(ch, cmd, mono_ms() + timeout_ms, resp);
-out:
 	ch->resp = NULL;
 	at_assembler_set_pending(&ch->asm_, NULL);
 	return r;
@@ -241,7 +276,9 @@ out:
 
 int at_command(struct at_channel *ch, const char *cmd, unsigned timeout_ms, struct at_response *ret)
 {
-	return command_run(ch, cmd, true, timeout_ms, ret);
+	if (ch->in_data_mode)
+		return -EBUSY; /* at_command_finish first */
+	return command_run(ch, cmd, timeout_ms, ret);
 }
 
 int at_commandf(struct at_channel *ch, unsigned timeout_ms, struct at_response *ret, const char *fmt, ...)
@@ -260,7 +297,17 @@ int at_commandf(struct at_channel *ch, unsigned timeout_ms, struct at_response *
 
 int at_command_finish(struct at_channel *ch, const char *cmd, unsigned timeout_ms, struct at_response *ret)
 {
-	return command_run(ch, cmd, false, timeout_ms, ret);
+	int r;
+
+	if (!ch->in_data_mode)
+		return -EINVAL;
+	r = wait_final(ch, cmd, mono_ms() + timeout_ms, &ch->data_resp);
+	if (ret)
+		*ret = ch->data_resp;
+	ch->in_data_mode = false;
+	ch->resp = NULL;
+	at_assembler_set_pending(&ch->asm_, NULL);
+	return r;
 }
 
 int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms)

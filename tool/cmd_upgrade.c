@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "qfota/audit.h"
+#include "qfota/error.h"
 #include "qfota/exitcode.h"
 #include "qfota/fota.h"
 
@@ -40,6 +42,9 @@ static const char upgrade_help[] =
 	"  --timeout-reboot S      the module back on its port after a reboot (default 120)\n"
 	"  --timeout-total S       the whole upgrade (default 1800)\n"
 	"  --json                  one JSON event per line on stdout; the last is the result\n"
+	"  --log FILE              append one JSON line per attempt to FILE (default when\n"
+	"                          root: " AUDIT_DEFAULT_PATH "; QFOTA_AUDIT_LOG overrides,\n"
+	"                          empty turns it off)\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Ctrl-C during the download stops cleanly: the module is released and its kernel\n"
@@ -60,8 +65,20 @@ static const char follow_help[] =
 enum {
 	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
 	OPT_UP_URCS, OPT_JSON, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL, OPT_T_DOWNLOAD, OPT_T_UPDATE_START,
-	OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL,
+	OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL, OPT_LOG,
 };
+
+/* --log, else $QFOTA_AUDIT_LOG ("" = off), else the default when root. */
+static const char *audit_path(const char *opt)
+{
+	const char *env = getenv("QFOTA_AUDIT_LOG");
+
+	if (opt)
+		return opt;
+	if (env)
+		return *env ? env : NULL;
+	return audit_default_path();
+}
 
 static unsigned *timeout_field(struct fota_timeouts *t, int opt)
 {
@@ -92,6 +109,7 @@ static int run(int argc, char **argv, bool follow)
 		{ "download-urcs", required_argument, NULL, OPT_DL_URCS },
 		{ "update-urcs", required_argument, NULL, OPT_UP_URCS },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "log", required_argument, NULL, OPT_LOG },
 		{ "timeout-command", required_argument, NULL, OPT_T_COMMAND },
 		{ "timeout-start", required_argument, NULL, OPT_T_START },
 		{ "timeout-stall", required_argument, NULL, OPT_T_STALL },
@@ -111,6 +129,7 @@ static int run(int argc, char **argv, bool follow)
 	struct report_result res;
 	struct reporter *rep = NULL;
 	bool json = cli_global()->json;
+	const char *log_opt = NULL, *log_path;
 	int opt, r, li = 0, n_sources = 0;
 
 	fota_timeouts_default(&job.timeouts);
@@ -151,6 +170,7 @@ static int run(int argc, char **argv, bool follow)
 		case OPT_APN: job.apn = optarg; break;
 		case OPT_EXPECT: job.expect_revision = optarg; break;
 		case OPT_JSON: json = true; break;
+		case OPT_LOG: log_opt = optarg; break;
 		case OPT_CID:
 			if (cli_parse_int(optarg, 1, 16, &job.cid) < 0)
 				return cli_usage_error(cmd, "--cid wants a PDP context ID 1-16 (got '%s')", optarg);
@@ -213,6 +233,13 @@ static int run(int argc, char **argv, bool follow)
 	}
 	fota_run(&job, &res);
 	reporter_free(rep);
+	log_path = audit_path(log_opt);
+	if (log_path) {
+		r = audit_append(log_path, job.port, &res, 0);
+		if (r < 0)
+			fprintf(stderr, "qfota %s: warning: cannot append to the audit log %s: %s\n", cmd, log_path,
+				qfota_strerror(r));
+	}
 	return res.exit_code;
 }
 

@@ -13,6 +13,7 @@
 #include "fota_internal.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/lock.h"
 #include "qfota/log.h"
 #include "qfota/url.h"
 
@@ -431,7 +432,9 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 {
 	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_PREFLIGHT, .end_code = -1,
 			      .download_end_code = -1, .last_percent = -1 };
+	struct qfota_lock *lock = NULL;
 	uint64_t size = 0;
+	pid_t holder = 0;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -441,6 +444,18 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 	r = preflight(&c, &size);
 	if (r == 0 && !job->port)
 		r = fota_fail(&c, -EINVAL, -1, "no port given");
+	/* One qfota per module, keyed by its physical port, before any USB. */
+	if (r == 0) {
+		r = qfota_lock_port(job->port, &holder, &lock);
+		if (r == -EBUSY)
+			fota_fail(&c, r, -1, "port %s is busy: qfota (PID %ld) is already working on it", job->port,
+				  (long)holder);
+		else if (r < 0)
+			fota_fail(&c, r, -1, "cannot lock port %s: %s (set QFOTA_LOCK_DIR?)", job->port,
+				  qfota_strerror(r));
+		if (r < 0)
+			c.phase = FOTA_PHASE_CONNECT;
+	}
 	if (r == 0)
 		r = connect_module(&c);
 	if (r == 0 && job->source == FOTA_SOURCE_FILE)
@@ -460,6 +475,7 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 	fota_link_close(&c);
 	at_channel_free(c.at);
 	udev_watch_free(c.watch);
+	qfota_lock_release(lock);
 	res->phase = r == 0 ? FOTA_PHASE_DONE : c.phase;
 	res->total_ms = fota_now_ms() - c.t_start;
 	res->ok = r == 0 || r == -EALREADY;

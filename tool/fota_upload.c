@@ -99,6 +99,7 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	struct at_qfupl result;
 	struct xor16 sum;
 	struct stat st;
+	char *line;
 	int r;
 
 	r = remove_stale(c, name);
@@ -115,16 +116,18 @@ int fota_upload(struct fota_ctx *c, const char *name)
 				 resp.cme >= 0 ? resp.cme : r);
 	xor16_init(&sum);
 	at_channel_set_ack_mode(c->at, true);
+	/* ACK mode ends by itself at the module's first byte that is not 'A'. */
 	r = send_with_acks(c, fd, (uint64_t)st.st_size, &sum);
-	at_channel_set_ack_mode(c->at, false);
 	if (r < 0)
 		return r;
 	r = at_command_finish(c->at, "AT+QFUPL", c->job->timeouts.command_ms + UPLOAD_TIMEOUT_S * 1000, &resp);
 	if (r < 0)
 		return fota_fail(c, r, resp.cme, "the upload did not complete: %s",
 				 resp.cme >= 0 ? "the module answered +CME ERROR" : qfota_strerror(r));
-	resp.info[strcspn(resp.info, "\n")] = '\0'; /* the +QFUPL: line comes first */
-	if (at_qfupl_parse(resp.info, &result) < 0)
+	line = strstr(resp.info, "+QFUPL:");
+	if (line)
+		line[strcspn(line, "\n")] = '\0';
+	if (!line || at_qfupl_parse(line, &result) < 0)
 		return fota_fail(c, -EPROTO, -1, "the module's answer to the upload has no +QFUPL: <size>,<checksum>");
 	if (result.size != (uint64_t)st.st_size || result.checksum != xor16_value(&sum))
 		return fota_fail(c, -EIO, -1,

@@ -185,6 +185,7 @@ int usbxfer_module_describe(libusb_device *dev, struct usbxfer_module *ret)
 			r = guess_at_interface(cfg, m.note, sizeof(m.note));
 			if (r >= 0)
 				m.at_interface = r;
+			m.at_ambiguous = r == -ENOTUNIQ;
 		}
 		libusb_free_config_descriptor(cfg);
 	}

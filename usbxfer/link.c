@@ -251,6 +251,12 @@ static int setup_rx(struct usb_link *l)
 		l->rx[i]->flags = LIBUSB_TRANSFER_FREE_BUFFER;
 	}
 	usb_link_rx_kick(l);
+	/* A module that vanished right after the claim may already have put its
+	 * last words (END, then a reboot) into the first transfer: open anyway
+	 * and let reads hand those bytes over before -ENODEV (seen with the
+	 * virtual DFOTA module rebooting the moment its queue was read). */
+	if (l->dead == -ENODEV && l->rx_busy[0])
+		return 0;
 	return l->dead;
 }
 
@@ -285,7 +291,7 @@ int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret
 	}
 	l->ifno = interface >= 0 ? interface : l->module.at_interface;
 	if (l->ifno < 0) {
-		r = qfota_log_errno(QFOTA_LOG_DEBUG, strstr(l->module.note, "could be") ? -ENOTUNIQ : -ENODEV,
+		r = qfota_log_errno(QFOTA_LOG_DEBUG, l->module.at_ambiguous ? -ENOTUNIQ : -ENODEV,
 				    "%s: %s", port, l->module.note);
 		goto fail;
 	}
@@ -359,10 +365,19 @@ void usbxfer_link_close(struct usbxfer_link *link)
 		link->ops->close(link);
 }
 
+static bool rx_in_flight(const struct usb_link *l)
+{
+	for (int i = 0; i < USB_RX_XFERS; i++)
+		if (l->rx_busy[i])
+			return true;
+	return false;
+}
+
 static int usb_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned timeout_ms)
 {
 	struct usb_link *l = (struct usb_link *)link;
 	uint64_t deadline = usbxfer_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	bool extended = false;
 
 	for (;;) {
 		size_t n;
@@ -376,10 +391,18 @@ static int usb_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned t
 			usb_link_rx_kick(l);
 			return (int)n;
 		}
-		if (l->dead)
+		/* Dead, but a transfer is still out: it may hold the module's last
+		 * bytes; reap it before saying the module is gone. */
+		if (l->dead && !rx_in_flight(l))
 			return l->dead;
-		if (usbxfer_now_ns() >= deadline && timeout_ms > 0)
+		if (usbxfer_now_ns() >= deadline && timeout_ms > 0 && !l->dead)
 			return -ETIMEDOUT;
+		if (l->dead && usbxfer_now_ns() >= deadline) {
+			if (extended)
+				return l->dead;
+			extended = true; /* one more interval to reap, never more */
+			deadline = usbxfer_now_ns() + (uint64_t)USBXFER_POLL_MS * 1000000u;
+		}
 		r = usb_link_pump(l, deadline);
 		if (r < 0)
 			return r;

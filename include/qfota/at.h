@@ -64,7 +64,9 @@ int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms
 void at_channel_set_ack_mode(struct at_channel *ch, bool on);
 
 /* After data mode (CONNECT), waits for the command's final result as
- * at_command does. */
+ * at_command does; lines that came while the data was sent are kept. While a
+ * command is in data mode, at_command returns -EBUSY. Returns -EINVAL when no
+ * command is in data mode. */
 int at_command_finish(struct at_channel *ch, const char *cmd, unsigned timeout_ms, struct at_response *ret);
 
 #endif

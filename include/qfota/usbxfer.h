@@ -68,6 +68,7 @@ struct usbxfer_module {
 	const struct usbxfer_model *model; /* NULL: a Quectel PID not in the table */
 	char model_name[40];         /* model->name, or "Quectel 2c7c:xxxx" */
 	int at_interface;            /* -1: no usable AT interface, see note */
+	bool at_ambiguous;           /* -1 because several interfaces qualify (unknown PID) */
 	char driver[32];             /* kernel driver of the AT interface: "option", "usbfs"
 	                              * (another program holds it), "" (none / unknown) */
 	char serial[64];             /* iSerialNumber string, "" if none */
@@ -171,11 +172,15 @@ bool usbxfer_cancel_requested(void);
 
 /* ---- Streaming a package (stream.c) ------------------------------------ */
 
-/* Defaults, from measurement on virtual modules (README, usbxfer): 8 x 16 KiB
- * in flight = 128 KiB per module, so 64 modules use 8 MiB of the kernel's
- * default 16 MiB usbfs budget (usbcore.usbfs_memory_mb). */
-#define USBXFER_STREAM_TRANSFER_SIZE (16u * 1024)
-#define USBXFER_STREAM_IN_FLIGHT 8u
+/* Defaults, from measurement on virtual modules (tests/bench/bench-stream.c,
+ * BENCH_SWEEP=1): 2 x 64 KiB in flight = 128 KiB per module, so 64 modules use
+ * 8 MiB of the kernel's default 16 MiB usbfs budget (usbcore.usbfs_memory_mb).
+ * Within that budget, fewer and larger transfers win: each transfer costs a
+ * fixed turnaround (on the usb2 preset 80 us = 3.2 KB of link time; 16 KiB
+ * transfers cap at 0.84 of the link rate, 64 KiB at 0.95), and two in flight
+ * keep the link busy while the completed one is refilled. */
+#define USBXFER_STREAM_TRANSFER_SIZE (64u * 1024)
+#define USBXFER_STREAM_IN_FLIGHT 2u
 #define USBXFER_STREAM_MAX_BYTES (256u * 1024) /* K*S above this: -EINVAL */
 #define USBXFER_STREAM_STALL_MS 30000u
 #define USBXFER_STREAM_PROGRESS_MS 250u

@@ -254,3 +254,68 @@ size_t tu_count(const char *hay, const char *needle)
 		n++;
 	return n;
 }
+
+char *tu_read_file(const char *path)
+{
+	gchar *data = NULL;
+	gsize len = 0;
+	char *copy;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return NULL;
+	copy = strndup(data, len);
+	g_free(data);
+	return copy;
+}
+
+/* Walks the record's lines for port+key; calls back with each value. */
+static const char *record_find(const char *record, const char *port, const char *key, const char *from,
+			       size_t *ret_len)
+{
+	size_t pl = strlen(port), kl = strlen(key);
+
+	for (const char *line = from ? from : record; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len > pl + kl + 1 && strncmp(line, port, pl) == 0 && line[pl] == ' ' &&
+		    strncmp(line + pl + 1, key, kl) == 0 && (line[pl + 1 + kl] == ' ' || pl + 1 + kl == len)) {
+			const char *v = line + pl + 1 + kl;
+
+			if (*v == ' ')
+				v++;
+			*ret_len = len - (size_t)(v - line);
+			return v;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+char *tu_record_get(const char *record, const char *port, const char *key, bool last)
+{
+	const char *v, *found = NULL;
+	size_t len = 0, found_len = 0;
+
+	if (!record)
+		return NULL;
+	for (v = record_find(record, port, key, NULL, &len); v; v = record_find(record, port, key, v + len, &len)) {
+		found = v;
+		found_len = len;
+		if (!last)
+			break;
+	}
+	return found ? strndup(found, found_len) : NULL;
+}
+
+size_t tu_record_count(const char *record, const char *port, const char *key)
+{
+	const char *v;
+	size_t len = 0, n = 0;
+
+	if (!record)
+		return 0;
+	for (v = record_find(record, port, key, NULL, &len); v; v = record_find(record, port, key, v + len, &len))
+		n++;
+	return n;
+}

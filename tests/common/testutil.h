@@ -42,4 +42,14 @@ int tu_sha256_file(const char *path, char out[65]);
 /* Counts non-overlapping occurrences of needle in hay. */
 size_t tu_count(const char *hay, const char *needle);
 
+
+/* The virtual module runner's record (tests/vmodule/README.md): lines
+ * "<port> <key> <value>". Returns a malloc'd copy of the value of the first
+ * (or, with last, the last) line for port and key, or NULL. */
+char *tu_record_get(const char *record, const char *port, const char *key, bool last);
+/* How many lines for port have this key. */
+size_t tu_record_count(const char *record, const char *port, const char *key);
+/* Reads a whole file; malloc'd, NUL-terminated, or NULL. */
+char *tu_read_file(const char *path);
+
 #endif

@@ -159,6 +159,54 @@ static void test_unplugged_module_disappears(void **state)
 	vm_station_free(st);
 }
 
+/* PIDs without a known AT interface: the ff/00/00 interface with bulk IN,
+ * bulk OUT and interrupt IN, or a refusal when several qualify. The layouts
+ * are the EC200U's with another PID (EC200T has no public descriptor dump). */
+static void test_unknown_pid_heuristic(void **state)
+{
+	static struct vm_profile ec200t, single;
+	struct vm_station *st = vm_station_new();
+	struct vm_model_config cfg = { .port = "1-1", .imei = "866050034449999" };
+	struct usbxfer_select sel = { .port = "1-1" };
+	struct usbxfer_module m;
+	struct usbxfer_link *l = NULL;
+	char out[256];
+
+	(void)state;
+	ec200t = *vm_profile_find("ec200u");
+	ec200t.pid = 0x6026;
+	single = ec200t;
+	single.pid = 0x1234;
+	single.interfaces[7].alts[0].n_endpoints = 2; /* if7 loses its interrupt IN */
+	assert_true(vm_pacing_preset("fast", &cfg.pacing));
+	cfg.profile = &ec200t;
+	assert_true(vm_station_add(st, &cfg) >= 0);
+	cfg.profile = &single;
+	cfg.port = "1-2";
+	assert_true(vm_station_add(st, &cfg) >= 0);
+
+	assert_int_equal(usbxfer_discover_one(&sel, &m), 0);
+	assert_string_equal(m.model_name, "EC200T");
+	assert_int_equal(m.at_interface, -1);
+	assert_true(m.at_ambiguous);
+	assert_non_null(strstr(m.note, "(2, 7)"));
+	assert_int_equal(usbxfer_link_open("1-1", -1, &l), -ENOTUNIQ);
+	assert_int_equal(usbxfer_link_open("1-1", 2, &l), 0); /* the user names it */
+	assert_int_equal(it_expect(l, "AT\r", "OK\r\n", out, sizeof(out), 3000), 0);
+	usbxfer_link_close(l);
+
+	sel.port = "1-2";
+	assert_int_equal(usbxfer_discover_one(&sel, &m), 0);
+	assert_null(m.model);
+	assert_string_equal(m.model_name, "Quectel 2c7c:1234");
+	assert_int_equal(m.at_interface, 2);
+	assert_false(m.at_ambiguous);
+	assert_int_equal(usbxfer_link_open("1-2", -1, &l), 0);
+	assert_int_equal(it_expect(l, "AT\r", "OK\r\n", out, sizeof(out), 3000), 0);
+	usbxfer_link_close(l);
+	vm_station_free(st);
+}
+
 static void test_model_table(void **state)
 {
 	static const struct { uint16_t pid; const char *name; enum usbxfer_family fam; int at_if; } known[] = {
@@ -209,6 +257,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_select_by_model_serial_vidpid),
 		cmocka_unit_test(test_nothing_on_the_bus),
 		cmocka_unit_test(test_unplugged_module_disappears),
+		cmocka_unit_test(test_unknown_pid_heuristic),
 	};
 
 	vm_require_preload(argc, argv);

@@ -193,13 +193,51 @@ static void test_stream_40mib_intact(void **state)
 	vm_station_free(st);
 }
 
-/* FILE mode proper on the EC200U, as large as its storage takes. */
-static void test_stream_file_mode_intact(void **state)
+/* FILE mode proper on the EC200U: 40 MiB, the DESIGN.md delta size. */
+static void test_stream_file_mode_40mib_intact(void **state)
 {
 	static const struct usbxfer_stream_opts defaults;
 
 	(void)state;
-	stream_intact_one(8 * MiB - 4096 + 123, &defaults, true);
+	stream_intact_one(40 * MiB + 123, &defaults, true);
+}
+
+/* After FILEEND the EC200U updates and reboots: the link reports -ENODEV, and
+ * the module is found again on the same port with a new device number. */
+static void test_reopen_after_reboot(void **state)
+{
+	struct vm_station *st = vm_station_new();
+	struct usbxfer_link *l = NULL;
+	struct usbxfer_select sel = { .port = "1-2" };
+	struct usbxfer_module before, after;
+	char *dir, *path = make_package(1 * MiB, NULL, &dir), out[512];
+	uint64_t sent = 0;
+	int r = -1;
+
+	(void)state;
+	it_add(st, "ec200u", "1-2", NULL);
+	assert_int_equal(usbxfer_discover_one(&sel, &before), 0);
+	assert_int_equal(usbxfer_link_open("1-2", -1, &l), 0);
+	start_file_mode(l, 1 * MiB);
+	assert_int_equal(usbxfer_stream_file(l, path, NULL, &sent), 0);
+	assert_int_equal(it_expect(l, NULL, "\"END\",0", out, sizeof(out), 10000), 0);
+	assert_int_equal(it_expect(l, NULL, "never", out, sizeof(out), 10000), -ENODEV);
+	usbxfer_link_close(l);
+	for (int i = 0; i < 100 && r < 0; i++) {
+		r = usbxfer_link_open("1-2", -1, &l);
+		if (r < 0)
+			usleep(50000);
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(it_expect(l, "ATI\r", "OK\r\n", out, sizeof(out), 3000), 0);
+	assert_null(strstr(out, "EC200UCNAAR03A15M08")); /* the new revision */
+	usbxfer_link_close(l);
+	assert_int_equal(usbxfer_discover_one(&sel, &after), 0);
+	assert_int_not_equal(after.devnum, before.devnum);
+	assert_true(it_stats(st, 0).reboots >= 1);
+	assert_true(it_stats(st, 0).driver_bound);
+	drop_package(path, dir);
+	vm_station_free(st);
 }
 
 /* Multiples of wMaxPacketSize (ZLP after the data) and not; smaller than one
@@ -459,7 +497,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stream_40mib_intact),
-		cmocka_unit_test(test_stream_file_mode_intact),
+		cmocka_unit_test(test_stream_file_mode_40mib_intact),
+		cmocka_unit_test(test_reopen_after_reboot),
 		cmocka_unit_test(test_stream_lengths),
 		cmocka_unit_test(test_urcs_kept_for_read_without_on_rx),
 		cmocka_unit_test(test_unplug_fault_is_enodev_with_count),

@@ -73,7 +73,7 @@ static inline int it_expect(struct usbxfer_link *l, const char *cmd, const char 
 		if (r < 0)
 			return r;
 	}
-	for (unsigned waited = 0; !strstr(out, want); waited += 100) {
+	for (unsigned waited = 0;; waited += 100) {
 		if (waited >= timeout_ms)
 			return -ETIMEDOUT;
 		r = usbxfer_link_read(l, out + len, cap - 1 - len, 100);
@@ -84,11 +84,17 @@ static inline int it_expect(struct usbxfer_link *l, const char *cmd, const char 
 				fprintf(stderr, "# it_expect(%s): %d after: %s\n", want, r, out);
 			return r;
 		}
+		if (getenv("IT_VERBOSE"))
+			fprintf(stderr, "# read %d: %.*s\n", r, r, out + len);
 		len += (size_t)r;
 		out[len] = '\0';
-		if (len + 1 >= cap) { /* keep the tail */
-			memmove(out, out + len / 2, len - len / 2 + 1);
-			len -= len / 2;
+		if (strstr(out, want))
+			break;
+		if (len + 1 >= cap) { /* keep a tail that may hold the start of want */
+			size_t keep = len < 256 ? len : 256;
+
+			memmove(out, out + len - keep, keep + 1);
+			len = keep;
 		}
 	}
 	return 0;

@@ -115,6 +115,8 @@ static void at_endpoints(struct fx *f, const char *profile)
 		}
 }
 
+static bool pump_until_flag(struct fx *f, const bool *flag, unsigned ms);
+
 static int setup_one(void **state, const char *profile, const struct vm_pacing *pacing)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -149,7 +151,11 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	if (f->rx) {
-		libusb_free_transfer(f->rx);
+		/* a failed test may leave the reader in flight */
+		if (!f->rx_done && libusb_cancel_transfer(f->rx) == 0)
+			pump_until_flag(f, &f->rx_done, 2000);
+		if (f->rx_done)
+			libusb_free_transfer(f->rx);
 	}
 	if (f->h)
 		libusb_close(f->h);
@@ -266,6 +272,14 @@ static void test_at_session(void **state)
 	assert_int_equal(s.line_state_sets, 1);
 
 	rx_start(f);
+	/* Waiting on a pending IN transfer costs no CPU: the node is a full FIFO
+	 * while nothing can be reaped (UMOCKDEV_NOTES gotcha 1). */
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	pump(f, 300);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	long long cpu_ms = (c1.tv_sec - c0.tv_sec) * 1000LL + (c1.tv_nsec - c0.tv_nsec) / 1000000;
+	assert_true(cpu_ms < 60);
 	at_send(f, "AT\r");
 	assert_true(pump_until_in(f, "OK\r\n", 2000));
 	g_string_truncate(f->in, 0);
@@ -349,13 +363,40 @@ static void LIBUSB_CALL tx_cb(struct libusb_transfer *t)
 	libusb_free_transfer(t);
 }
 
+/* Streams len bytes to ep, 1 MiB transfers, 8 in flight; prints MB/s. */
+static void stream(struct fx *f, uint8_t ep, const uint8_t *data, size_t len, const char *what)
+{
+	const size_t chunk = 1 << 20;
+	const int depth = 8;
+	struct stream s = { f, data, len, 0, 0, 0, 0 };
+	long long t0 = now_ms();
+
+	for (int i = 0; i < depth && s.next < s.len; i++) {
+		struct libusb_transfer *t = libusb_alloc_transfer(0);
+		size_t n = s.len - s.next < chunk ? s.len - s.next : chunk;
+		libusb_fill_bulk_transfer(t, f->h, ep, (unsigned char *)data + s.next, (int)n, tx_cb, &s, 10000);
+		s.next += n;
+		assert_int_equal(libusb_submit_transfer(t), 0);
+		s.in_flight++;
+	}
+	long long deadline = now_ms() + 120000;
+	while (s.in_flight > 0 && now_ms() < deadline) {
+		struct timeval tv = { 0, 100000 };
+		libusb_handle_events_timeout_completed(f->ctx, &tv, NULL);
+	}
+	long long dt = now_ms() - t0;
+	assert_int_equal(s.in_flight, 0);
+	assert_int_equal(s.failed, 0);
+	assert_int_equal(s.done, len);
+	fprintf(stderr, "# bulk OUT %s: %zu MiB, %zu KiB x %d in flight: %lld ms, %.1f MB/s\n", what,
+		len >> 20, chunk >> 10, depth, dt, dt ? (double)len / 1e3 / (double)dt : 0.0);
+}
+
 static void test_async_stream(void **state)
 {
 	struct fx *f = *state;
 	const char *mib_env = getenv("VM_TEST_STREAM_MIB");
 	size_t mib = mib_env ? strtoul(mib_env, NULL, 10) : 8, size = mib << 20;
-	const size_t chunk = 1 << 20;
-	const int depth = 8;
 	char *dir = tu_mkdtemp(), path[256], hash[65], cmd[64];
 	gchar *data = NULL;
 	gsize len = 0;
@@ -374,27 +415,7 @@ static void test_async_stream(void **state)
 	at_send(f, cmd);
 	assert_true(pump_until_in(f, "\"FILESTART\"", 5000));
 
-	struct stream s = { f, (const uint8_t *)data, len, 0, 0, 0, 0 };
-	long long t0 = now_ms();
-	for (int i = 0; i < depth && s.next < s.len; i++) {
-		struct libusb_transfer *t = libusb_alloc_transfer(0);
-		size_t n = s.len - s.next < chunk ? s.len - s.next : chunk;
-		libusb_fill_bulk_transfer(t, f->h, f->ep_out, (unsigned char *)data + s.next, (int)n, tx_cb, &s, 10000);
-		s.next += n;
-		assert_int_equal(libusb_submit_transfer(t), 0);
-		s.in_flight++;
-	}
-	long long deadline = now_ms() + 120000;
-	while (s.in_flight > 0 && now_ms() < deadline) {
-		struct timeval tv = { 0, 100000 };
-		libusb_handle_events_timeout_completed(f->ctx, &tv, NULL);
-	}
-	long long dt = now_ms() - t0;
-	assert_int_equal(s.in_flight, 0);
-	assert_int_equal(s.failed, 0);
-	assert_int_equal(s.done, size);
-	fprintf(stderr, "# bulk OUT %zu MiB, %zu KiB x %d in flight: %lld ms, %.1f MB/s\n", mib,
-		chunk >> 10, depth, dt, dt ? (double)size / 1e3 / (double)dt : 0.0);
+	stream(f, f->ep_out, (const uint8_t *)data, len, "AT port, FILE mode");
 
 	assert_true(pump_until_in(f, "\"FILEEND\",0", 10000));
 	assert_int_equal(vm_station_stats(f->st, 0, &st), 0);
@@ -549,15 +570,77 @@ static void test_behind_hub(void **state)
 	assert_int_equal(add_module(f->st, "eg25", "1-4.2", NULL), -EEXIST);
 }
 
+/* The same stream into an endpoint the model does not see (if3's bulk OUT):
+ * what the adapter and umockdev cost without the model's per-byte work. */
+static void test_sink_stream(void **state)
+{
+	struct fx *f = *state;
+	const char *mib_env = getenv("VM_TEST_STREAM_MIB");
+	size_t size = (mib_env ? strtoul(mib_env, NULL, 10) : 8) << 20;
+	uint8_t *data = calloc(1, size);
+
+	f->h = open_port(f, "1-1");
+	assert_int_equal(libusb_detach_kernel_driver(f->h, 3), 0);
+	assert_int_equal(libusb_claim_interface(f->h, 3), 0);
+	stream(f, 0x03, data, size, "sink if3");
+	free(data);
+}
+
+/* The model vanishes inside vm_model_host_write() (unplug at byte N): the
+ * device leaves from within the ioctl handler; the stream ends NO_DEVICE. */
+static void test_unplug_at_byte(void **state)
+{
+	struct fx *f = *state;
+	struct vm_model_config cfg = { 0 };
+	static uint8_t data[1 << 20];
+	struct libusb_transfer *t[4];
+	int status[4] = { -1, -1, -1, -1 };
+
+	cfg.profile = vm_profile_find("ec200u");
+	cfg.port = "1-2";
+	cfg.imei = "866050034443349";
+	assert_true(vm_pacing_preset("fast", &cfg.pacing));
+	assert_int_equal(vm_fault_parse("unplug-byte:100000", &cfg.faults[0]), 0);
+	cfg.n_faults = 1;
+	assert_int_equal(vm_station_add(f->st, &cfg), 1);
+	f->h = open_port(f, "1-2");
+	take_at_port(f);
+	rx_start(f);
+	at_send(f, "AT+QFOTADL=\"FILE:1048576\",1,50,100\r");
+	assert_true(pump_until_in(f, "\"FILESTART\"", 5000));
+	/* Unpaced, a transfer reaches the model inside SUBMITURB: the one that
+	 * crosses byte 100000 takes the device away, the next submit fails. */
+	for (int i = 0; i < 4; i++) {
+		t[i] = libusb_alloc_transfer(0);
+		libusb_fill_bulk_transfer(t[i], f->h, f->ep_out, data + i * 65536, 65536, flag_cb, &status[i], 5000);
+		int r = libusb_submit_transfer(t[i]);
+		if (r != 0) {
+			assert_int_equal(r, LIBUSB_ERROR_NO_DEVICE);
+			status[i] = LIBUSB_TRANSFER_NO_DEVICE;
+		}
+	}
+	long long deadline = now_ms() + 3000;
+	while ((status[0] < 0 || status[1] < 0 || status[2] < 0 || status[3] < 0 || !f->rx_done) &&
+	       now_ms() < deadline)
+		pump(f, 10);
+	assert_int_equal(status[0], LIBUSB_TRANSFER_COMPLETED);
+	assert_int_equal(status[3], LIBUSB_TRANSFER_NO_DEVICE);
+	for (int i = 0; i < 4; i++)
+		libusb_free_transfer(t[i]);
+	assert_true(f->rx_done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_at_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sink_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_midstream, setup_slow_link, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_reenumerates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_behind_hub, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unplug_at_byte, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

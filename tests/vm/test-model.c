@@ -574,6 +574,30 @@ static void test_seed_ec200u_file(void **state)
 
 /* FILE mode defaults (the note's underlines): upgrade_mode 1, no DOWNLOADING,
  * 100 UPDATING. */
+/* Data offered between OK and FILESTART is NAKed (not read as commands). */
+static void test_file_nak_before_filestart(void **state)
+{
+	(void)state;
+	struct sess *s = sess_new("ec200u");
+	send(s, "AT+QFOTADL=\"FILE:300\"\r");
+	run(s, 3);
+	expect(s, "AT+QFOTADL=\"FILE:300\"\r\r\nOK\r\n");
+	uint8_t d[300] = { 'A', 'T', '\r' };
+	assert_int_equal(vm_model_host_write(s->m, d, sizeof(d), s->now), 0);
+	assert_int_equal(vm_model_next_ns(s->m), s->now + 1 * MS);
+	run(s, 1);
+	GString *w = g_string_new(NULL);
+	urc(w, "FILESTART", -1);
+	expect(s, w->str);
+	assert_int_equal(vm_model_host_write(s->m, d, sizeof(d), s->now), 300);
+	run(s, 5);
+	g_string_truncate(w, 0);
+	urc(w, "FILEEND", 547);   /* not a package */
+	expect(s, w->str);
+	g_string_free(w, TRUE);
+	sess_free(s);
+}
+
 static void test_file_defaults(void **state)
 {
 	(void)state;
@@ -853,6 +877,7 @@ static void test_file_timeout_and_excess(void **state)
 	g_free(take(s));
 	uint8_t junk[100] = { 0 };
 	assert_int_equal(write_bytes(s, junk, 100), 100);
+	expect(s, "");
 	run(s, s->cfg.pacing.file_timeout_ms - 100);
 	expect(s, "");
 	run(s, 200);
@@ -1321,6 +1346,7 @@ int main(void)
 		cmocka_unit_test(test_seed_ec200u_ftp),
 		cmocka_unit_test(test_seed_ec200u_http_quirks),
 		cmocka_unit_test(test_seed_ec200u_file),
+		cmocka_unit_test(test_file_nak_before_filestart),
 		cmocka_unit_test(test_file_defaults),
 		cmocka_unit_test(test_seed_ep06_local),
 		cmocka_unit_test(test_seed_ep06_url),

@@ -286,6 +286,9 @@ static void step_ok(struct vm_model *m)
 	vm_final(m, AT_OK);
 	switch (fo->mode) {
 	case VM_FM_FILE:
+		/* the host waits for FILESTART (EC200U note example); data before it is
+		 * NAKed rather than read as commands [I] */
+		m->busy = true;
 		at(m, VM_FS_FILESTART, m->now_ns + ms(m->pacing.command_ms));
 		break;
 	case VM_FM_FTP:
@@ -312,6 +315,7 @@ static void step_filestart(struct vm_model *m)
 {
 	struct vm_fota *fo = &m->fota;
 	vm_urc(m, "FILESTART", -1, 0);
+	m->busy = false;
 	m->input = VM_IN_FILE;
 	fo->received = 0;
 	fo->k = 0;

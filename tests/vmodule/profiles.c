@@ -58,7 +58,7 @@ static const struct vm_profile ec200u = {
 	.supports_file_mode = 1,
 	.supports_qfupl = 0,
 	.local_fota_dir = "/data/ufs",
-	.ufs_total_bytes = 8u << 20, /* [I] */
+	.ufs_total_bytes = 64u << 20, /* [I] room for the 40 MB deltas of DESIGN.md */
 };
 
 /* The EC25 endpoint map of kernel commit 2bb70f0a4b23 (facts §1.2), default

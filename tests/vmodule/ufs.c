@@ -11,7 +11,6 @@
 #include "model_internal.h"
 
 #define NS_PER_MS 1000000ull
-#define CME_INVALID_INPUT 400
 #define CME_NOT_FOUND 405
 #define CME_BAD_NAME 406
 #define CME_EXISTS 407
@@ -193,7 +192,7 @@ static int qflst(struct vm_model *m, int kind, const char *params)
 	for (size_t i = 0; i < m->n_files; i++) {
 		if (fnmatch(pat, m->files[i].name, 0) != 0)
 			continue;
-		vm_outf(m, "%s+QFLST: \"UFS:%s\",%llu", any ? "\r\n" : "\r\n", m->files[i].name,
+		vm_outf(m, "\r\n+QFLST: \"UFS:%s\",%llu", m->files[i].name,
 			(unsigned long long)m->files[i].size);
 		any = true;
 	}

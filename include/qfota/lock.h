@@ -1,0 +1,54 @@
+/* One qfota per module: a lock keyed by the module's physical port path
+ * ("1-4.2"), the module's identity (../shared/DESIGN.md "Identity"; the bus and
+ * device numbers change at every reboot of the module, the port does not).
+ *
+ * A lock is a file "<dir>/<port>.lock" held with flock(LOCK_EX) on an
+ * O_CLOEXEC descriptor (so programs qfota starts do not inherit it), with the
+ * holder's PID written in it for the "busy" message. The kernel drops the lock
+ * when the holder exits, however it exits: a file left by a dead holder does
+ * not block. flock locks belong to the open file description, so two locks of
+ * the same port in one process conflict as well (a station never drives one
+ * module twice).
+ *
+ * The directory, first match:
+ *   $QFOTA_LOCK_DIR (non-empty);
+ *   /run/qfota when running as root (what qfota-auto@.service uses);
+ *   $XDG_RUNTIME_DIR/qfota;
+ *   /tmp/qfota-<uid>.
+ * It is created 0755 if missing (files 0644) and refused if it is a symlink,
+ * owned by someone other than this user or root, or writable by group or
+ * others without the sticky bit (issue 6, safe permissions). Point
+ * QFOTA_LOCK_DIR of every user of a station at one directory to make their
+ * runs exclude each other.
+ */
+#ifndef QFOTA_LOCK_H
+#define QFOTA_LOCK_H
+
+#include <sys/types.h>
+
+struct qfota_lock;
+
+/* Takes the lock of port, without waiting.
+ * Port grammar: bus "-" port { "." port }, decimal numbers, e.g. "1-4.2".
+ * Returns 0 and *ret (owned by the caller: qfota_lock_release);
+ *   -EBUSY   another qfota (or another lock in this process) holds it; then
+ *            *holder_pid (may be NULL) is set to the holder's PID, or 0 when
+ *            it cannot be read. Unlike ret_* parameters it is written only on
+ *            -EBUSY, which is when it matters.
+ *   -EINVAL  port or ret NULL, or port not a port path;
+ *   -ELOOP   the directory or the lock file is a symlink;
+ *   -EPERM   the directory is foreign-owned or writable by others, or the
+ *            lock file is not a regular file;
+ *   -ENOMEM, or the errno of mkdir/open/flock (-EACCES, -EROFS, ...). */
+int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret);
+
+/* Drops the lock (and clears the PID in the file). Accepts NULL. */
+void qfota_lock_release(struct qfota_lock *lock);
+static inline void qfota_lock_releasep(struct qfota_lock **l) { qfota_lock_release(*l); }
+#define _cleanup_lock_ __attribute__((cleanup(qfota_lock_releasep)))
+
+/* The directory qfota_lock_port uses now (see above), into buf.
+ * Returns 0, -ENAMETOOLONG, -EINVAL. Pure: creates and checks nothing. */
+int qfota_lock_dir(char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,138 @@
+/* tests/it/qfota-run.h */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/qfota-run.h"
+
+static char *subst(const char *arg, const char *dir)
+{
+	const char *at = strstr(arg, "@DIR");
+	char *out;
+
+	if (!at)
+		return strdup(arg);
+	out = malloc(strlen(arg) + strlen(dir) + 1);
+	sprintf(out, "%.*s%s%s", (int)(at - arg), arg, dir, at + 4);
+	return out;
+}
+
+void qrun(struct qrun *q, const char *dir, const char *const vm_args[], const char *const qfota_args[],
+	  unsigned timeout_ms)
+{
+	char *argv[64];
+	char vm[256], qf[256], rec[128];
+	size_t n = 0;
+
+	memset(q, 0, sizeof(*q));
+	snprintf(q->dir, sizeof(q->dir), "%s", dir);
+	snprintf(rec, sizeof(rec), "%s/record", dir);
+	remove(rec);
+	argv[n++] = strdup(tu_build_path("vmodule", vm, sizeof(vm)));
+	for (size_t i = 0; vm_args && vm_args[i]; i++)
+		argv[n++] = subst(vm_args[i], dir);
+	argv[n++] = strdup("--record");
+	argv[n++] = strdup(rec);
+	argv[n++] = strdup("--");
+	argv[n++] = strdup(tu_build_path("qfota", qf, sizeof(qf)));
+	for (size_t i = 0; qfota_args && qfota_args[i]; i++)
+		argv[n++] = subst(qfota_args[i], dir);
+	argv[n] = NULL;
+	assert_true(n < 64);
+	assert_int_equal(tu_run(argv, NULL, timeout_ms, &q->run), 0);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	q->record = tu_read_file(rec);
+	if (q->run.timed_out)
+		fail_msg("qfota under the runner did not finish within %u ms\nstdout:\n%s\nstderr:\n%s", timeout_ms,
+			 q->run.out, q->run.err);
+}
+
+void qrun_clear(struct qrun *q)
+{
+	tu_run_clear(&q->run);
+	free(q->record);
+	q->record = NULL;
+}
+
+static void dump(const struct qrun *q)
+{
+	print_message("--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
+		      q->record ? q->record : "(none)");
+}
+
+void qrun_assert_exit(const struct qrun *q, int code)
+{
+	if (q->run.status != code) {
+		dump(q);
+		fail_msg("exit status %d, expected %d", q->run.status, code);
+	}
+}
+
+void qrun_assert_says(const struct qrun *q, const char *text)
+{
+	if (!strstr(q->run.out, text) && !strstr(q->run.err, text)) {
+		dump(q);
+		fail_msg("output does not say \"%s\"", text);
+	}
+}
+
+void qrun_assert_released(const struct qrun *q, const char *port)
+{
+	char *claimed = tu_record_get(q->record, port, "claimed", true);
+	char *bound = tu_record_get(q->record, port, "driver_bound", true);
+	char *presence = tu_record_get(q->record, port, "presence", true);
+	/* Off the bus (rebooting, unplugged) no driver can be bound; the kernel
+	 * binds option again when it comes back. On the bus it must be bound. */
+	bool on_bus = presence && strcmp(presence, "present") == 0;
+	bool ok = claimed && bound && strcmp(claimed, "0") == 0 && (!on_bus || strcmp(bound, "1") == 0);
+
+	if (!ok) {
+		dump(q);
+		fail_msg("module on %s: claimed=%s driver_bound=%s presence=%s (expected 0, and 1 when present)", port,
+			 claimed ? claimed : "?", bound ? bound : "?", presence ? presence : "?");
+	}
+	free(claimed);
+	free(bound);
+	free(presence);
+}
+
+void qrun_assert_nothing_sent(const struct qrun *q, const char *port)
+{
+	size_t n = tu_record_count(q->record, port, "cmd");
+
+	if (!q->record || n != 0) {
+		dump(q);
+		fail_msg("%zu AT commands reached the module on %s; expected none", n, port);
+	}
+}
+
+void qrun_pack(const char *profile, unsigned long long size, const char *out, const char *const extra[])
+{
+	char vm[256], sz[32];
+	char *argv[16];
+	size_t n = 0;
+	struct tu_run r;
+
+	snprintf(sz, sizeof(sz), "%llu", size);
+	argv[n++] = vm;
+	tu_build_path("vmodule", vm, sizeof(vm));
+	argv[n++] = (char *)"pack";
+	argv[n++] = (char *)"--profile";
+	argv[n++] = (char *)profile;
+	argv[n++] = (char *)"--size";
+	argv[n++] = sz;
+	for (size_t i = 0; extra && extra[i]; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n++] = (char *)out;
+	argv[n] = NULL;
+	assert_int_equal(tu_run(argv, NULL, 60000, &r), 0);
+	if (r.status != 0)
+		fail_msg("vmodule pack failed: %s", r.err);
+	tu_run_clear(&r);
+}

@@ -1,0 +1,301 @@
+/* The per-port lock (include/qfota/lock.h): a second lock of a port is refused
+ * with -EBUSY naming the holder's PID, whether the holder is this process or
+ * another; a dead holder does not block; release then re-lock works; bad ports
+ * and unsafe directories are refused. Every test runs in its own directory
+ * (QFOTA_LOCK_DIR). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/testutil.h"
+#include "qfota/lock.h"
+
+struct fx {
+	char *tmp;      /* removed at teardown */
+	char dir[512];  /* QFOTA_LOCK_DIR */
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_non_null(f->tmp = tu_mkdtemp());
+	snprintf(f->dir, sizeof(f->dir), "%s/locks", f->tmp);
+	setenv("QFOTA_LOCK_DIR", f->dir, 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	unsetenv("QFOTA_LOCK_DIR");
+	tu_rmrf(f->tmp);
+	free(f->tmp);
+	free(f);
+	return 0;
+}
+
+static char *lock_file_text(const struct fx *f, const char *port)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s.lock", f->dir, port);
+	return tu_read_file(path);
+}
+
+static void test_lock_release_relock(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL, *l2 = NULL;
+	char *text, want[32];
+	struct stat st;
+	char path[600];
+	mode_t old = umask(077);
+
+	assert_int_equal(qfota_lock_port("1-4.2", NULL, &l), 0);
+	umask(old);
+	assert_non_null(l);
+	/* the holder's PID is in the file; dir 0755 and file 0644 despite umask 077 */
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	assert_non_null(text = lock_file_text(f, "1-4.2"));
+	assert_string_equal(text, want);
+	free(text);
+	assert_int_equal(stat(f->dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	snprintf(path, sizeof(path), "%s/1-4.2.lock", f->dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+
+	qfota_lock_release(l);
+	/* released: the PID is gone, the port can be locked again */
+	assert_non_null(text = lock_file_text(f, "1-4.2"));
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(qfota_lock_port("1-4.2", NULL, &l2), 0);
+	qfota_lock_release(l2);
+	qfota_lock_release(NULL);
+}
+
+/* flock locks belong to the open file description: a second open in the same
+ * process conflicts, so a station cannot drive one module twice. */
+static void test_same_process_conflicts(void **state)
+{
+	struct qfota_lock *a = NULL, *b = (struct qfota_lock *)0x1, *c = NULL;
+	pid_t holder = -1;
+
+	(void)state;
+	assert_int_equal(qfota_lock_port("1-1", NULL, &a), 0);
+	assert_int_equal(qfota_lock_port("1-1", &holder, &b), -EBUSY);
+	assert_int_equal(holder, getpid());
+	assert_ptr_equal(b, (struct qfota_lock *)0x1); /* ret untouched on failure */
+	assert_int_equal(qfota_lock_port("1-1", NULL, &b), -EBUSY); /* holder_pid may be NULL */
+	/* another port is independent */
+	assert_int_equal(qfota_lock_port("1-2", NULL, &c), 0);
+	qfota_lock_release(c);
+	qfota_lock_release(a);
+}
+
+/* The lock descriptor is close-on-exec: programs qfota starts do not hold it. */
+static void test_cloexec(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+	char want[600];
+	int found = 0;
+
+	assert_int_equal(qfota_lock_port("3-1", NULL, &l), 0);
+	snprintf(want, sizeof(want), "%s/3-1.lock", f->dir);
+	for (int fd = 0; fd < 1024; fd++) {
+		char link[64], target[PATH_MAX];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if ((n = readlink(link, target, sizeof(target) - 1)) < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, want) != 0)
+			continue;
+		found++;
+		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	assert_int_equal(found, 1);
+	qfota_lock_release(l);
+}
+
+/* A holder in another process: busy with its PID; after it dies (SIGKILL, no
+ * cleanup) the file it left does not block. */
+static void test_other_process_and_stale(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+	pid_t holder = 0, child;
+	int pfd[2], status;
+	char c, *text, want[32];
+
+	assert_int_equal(pipe(pfd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct qfota_lock *cl = NULL;
+		char ok = qfota_lock_port("2-3.1.4", NULL, &cl) == 0 ? 'y' : 'n';
+
+		if (write(pfd[1], &ok, 1) != 1)
+			_exit(1);
+		pause(); /* hold it until killed */
+		_exit(0);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	assert_int_equal(c, 'y');
+
+	assert_int_equal(qfota_lock_port("2-3.1.4", &holder, &l), -EBUSY);
+	assert_int_equal(holder, child);
+
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	/* the dead holder's PID is still in the file, and does not matter */
+	snprintf(want, sizeof(want), "%ld\n", (long)child);
+	assert_non_null(text = lock_file_text(f, "2-3.1.4"));
+	assert_string_equal(text, want);
+	free(text);
+	assert_int_equal(qfota_lock_port("2-3.1.4", NULL, &l), 0);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	assert_non_null(text = lock_file_text(f, "2-3.1.4"));
+	assert_string_equal(text, want);
+	free(text);
+	qfota_lock_release(l);
+}
+
+static void bad_port_one(const char *port)
+{
+	struct qfota_lock *l = NULL;
+
+	if (qfota_lock_port(port, NULL, &l) != -EINVAL)
+		fail_msg("port \"%s\" was not refused", port ? port : "(null)");
+	assert_null(l);
+}
+
+static void test_bad_ports(void **state)
+{
+	static const char *const bad[] = {
+		"", "1", "1-", "-1", "1-4.", "1-.4", "1-4..2", "1--4", "1-4-2", "a-1", "1-a",
+		"../1-4", "1-4/../x", "1-4.2 ", " 1-4", "1-4\n", "/1-4", "1-+4",
+		"1-4.2.3.4.5.6.7.8.9.10.11.12.13.14", /* longer than any port path */
+	};
+	struct qfota_lock *l = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		bad_port_one(bad[i]);
+	bad_port_one(NULL);
+	assert_int_equal(qfota_lock_port("1-4", NULL, NULL), -EINVAL);
+	/* good ones, for contrast */
+	assert_int_equal(qfota_lock_port("10-1.2.3", NULL, &l), 0);
+	qfota_lock_release(l);
+}
+
+static void test_symlinked_dir_refused(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+	char real[600];
+
+	snprintf(real, sizeof(real), "%s/real", f->tmp);
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, f->dir), 0);
+	assert_int_equal(qfota_lock_port("1-4", NULL, &l), -ELOOP);
+	assert_null(l);
+}
+
+static void test_symlinked_file_refused(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+	char target[600], link[600];
+
+	assert_int_equal(mkdir(f->dir, 0755), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", f->tmp);
+	snprintf(link, sizeof(link), "%s/1-4.lock", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(qfota_lock_port("1-4", NULL, &l), -ELOOP);
+	assert_int_equal(access(target, F_OK), -1); /* nothing created through the link */
+}
+
+static void test_writable_dir_refused(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+
+	assert_int_equal(mkdir(f->dir, 0755), 0);
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	assert_int_equal(qfota_lock_port("1-4", NULL, &l), -EPERM);
+	/* sticky, as /tmp: others cannot replace our file, accepted */
+	assert_int_equal(chmod(f->dir, 01777), 0);
+	assert_int_equal(qfota_lock_port("1-4", NULL, &l), 0);
+	qfota_lock_release(l);
+}
+
+static void test_foreign_dir_refused(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+
+	if (geteuid() != 0)
+		skip(); /* giving a directory away needs root */
+	assert_int_equal(mkdir(f->dir, 0755), 0);
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	assert_int_equal(qfota_lock_port("1-4", NULL, &l), -EPERM);
+	assert_null(l);
+}
+
+static void test_default_dir(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	unsetenv("QFOTA_LOCK_DIR");
+	assert_int_equal(qfota_lock_dir(buf, sizeof(buf)), 0);
+	if (geteuid() == 0)
+		assert_string_equal(buf, "/run/qfota");
+	else
+		assert_true(strstr(buf, "/qfota") != NULL);
+	setenv("QFOTA_LOCK_DIR", "/somewhere/else", 1);
+	assert_int_equal(qfota_lock_dir(buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/somewhere/else");
+	assert_int_equal(qfota_lock_dir(buf, 4), -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lock_release_relock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_process_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cloexec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_process_and_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinked_dir_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinked_file_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writable_dir_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_dir_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_dir, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

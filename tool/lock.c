@@ -1,0 +1,188 @@
+/* One qfota per module: per-port lock files (include/qfota/lock.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qfota/cleanup.h"
+#include "qfota/lock.h"
+#include "qfota/log.h"
+
+#define PORT_MAX 32          /* "1-4.2.3.4.5.6.7" and more: a port path is short */
+#define HOLDER_WAIT_TRIES 20 /* x 1 ms: a holder writes its PID right after flock() */
+
+struct qfota_lock {
+	int fd;
+	bool writable;
+};
+
+/* Grammar: bus "-" port { "." port }, each a decimal number without sign.
+ * Only digits, '-' and '.': the port is used as a file name as it is. */
+static bool port_is_valid(const char *port)
+{
+	const char *p = port;
+	bool dash = false;
+
+	if (!port || strlen(port) >= PORT_MAX)
+		return false;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '\0')
+			return dash;
+		if (*p == '-' && !dash)
+			dash = true;
+		else if (*p != '.' || !dash)
+			return false;
+		p++;
+	}
+}
+
+int qfota_lock_dir(char *buf, size_t cap)
+{
+	const char *env = getenv("QFOTA_LOCK_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (!buf || cap == 0)
+		return -EINVAL;
+	if (env && *env)
+		n = snprintf(buf, cap, "%s", env);
+	else if (geteuid() == 0)
+		n = snprintf(buf, cap, "/run/qfota");
+	else if (xdg && xdg[0] == '/')
+		n = snprintf(buf, cap, "%s/qfota", xdg);
+	else
+		n = snprintf(buf, cap, "/tmp/qfota-%u", (unsigned)geteuid());
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Opens the lock directory, creating it 0755. Refuses what another user could
+ * have prepared for us: a symlink (it could point anywhere), a directory of
+ * another owner, or one others may write into without the sticky bit (they
+ * could swap our lock file for theirs). */
+static int dir_open(const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	bool created = false;
+
+	if (mkdir(path, 0755) == 0)
+		created = true;
+	else if (errno != EEXIST)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "lock: creating %s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+		if ((r == -ELOOP || r == -ENOTDIR) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			r = -ELOOP;
+		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "lock: opening directory %s", path);
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s belongs to uid %u, refusing it", path,
+				       (unsigned)st.st_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s is writable by others, refusing it", path);
+	if (created && (st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0) /* the umask may have narrowed it */
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+/* The PID in a held lock file; 0 if none can be read. The holder writes it
+ * just after its flock() succeeds, so an empty file is worth a short wait. */
+static pid_t holder_read(int fd)
+{
+	for (int i = 0; i < HOLDER_WAIT_TRIES; i++) {
+		char buf[32];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		char *end;
+		long v;
+
+		if (n > 0) {
+			buf[n] = '\0';
+			v = strtol(buf, &end, 10);
+			if (end != buf && (*end == '\n' || *end == '\0') && v > 0 && v <= 0x7fffffffL)
+				return (pid_t)v;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
+	return 0;
+}
+
+int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret)
+{
+	_cleanup_close_ int dfd = -1, fd = -1;
+	char dir[4096], name[PORT_MAX + 8];
+	bool writable = true;
+	struct qfota_lock *l;
+	struct stat st;
+	int r;
+
+	if (!ret || !port_is_valid(port))
+		return -EINVAL;
+	if ((r = qfota_lock_dir(dir, sizeof(dir))) < 0)
+		return r;
+	if ((dfd = dir_open(dir)) < 0)
+		return dfd;
+	snprintf(name, sizeof(name), "%s.lock", port);
+
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EACCES) {
+		/* Another user's lock file in a shared (sticky) directory: flock
+		 * works on a read-only descriptor too, only the PID is not ours to write. */
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		writable = false;
+	}
+	if (fd < 0)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "lock: opening %s/%s", dir, name);
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s/%s is not a regular file", dir, name);
+
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		if (r != -EWOULDBLOCK)
+			return qfota_log_errno(QFOTA_LOG_DEBUG, r, "lock: flock %s/%s", dir, name);
+		if (holder_pid)
+			*holder_pid = holder_read(fd);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -EBUSY, "lock: port %s is held", port);
+	}
+
+	if (writable) {
+		char pid[24];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+		if (st.st_uid == geteuid() && (st.st_mode & 07777) != 0644)
+			(void)fchmod(fd, 0644); /* the umask may have narrowed it; the PID is for everyone */
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+			return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "lock: writing %s/%s", dir, name);
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return -ENOMEM;
+	l->fd = TAKE_FD(fd);
+	l->writable = writable;
+	*ret = l;
+	return 0;
+}
+
+void qfota_lock_release(struct qfota_lock *lock)
+{
+	if (!lock)
+		return;
+	/* Clear the PID first: the file stays (unlinking a flock file races with
+	 * the next locker), and a stale PID would only mislead a reader. */
+	if (lock->writable && ftruncate(lock->fd, 0) < 0)
+		qfota_debug("lock: clearing the PID: %m");
+	close(lock->fd);
+	free(lock);
+}
