@@ -128,4 +128,7 @@ uninstall:
 clean:
 	rm -rf build
 
+# Fuzzing (libFuzzer, clang): `make fuzz`, `make fuzz-smoke`; rules in tests/fuzz/fuzz.mk.
+-include tests/fuzz/fuzz.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

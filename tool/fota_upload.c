@@ -2,10 +2,13 @@
  * DFOTA from a local file (EC25/EG25/EP06 class).
  *
  * fwupd sends 2 KiB and waits for its two 'A's before the next chunk: the
- * link idles for a round trip per 2 KiB. Here up to UPLOAD_WINDOW bytes stay
- * unacknowledged, so the module's 'A's only ever hold the host back when the
- * module itself is behind. The checksum the module reports is compared with
- * our own XOR16 of exactly the bytes sent. */
+ * link idles for a round trip per 2 KiB. Over USB the module's controller
+ * NAKs when it cannot take more (ACK mode exists for UARTs without flow
+ * control), so qfota streams the file with usbxfer's asynchronous transfers
+ * (K x S in flight is the window) and counts the 'A's as they come, for
+ * progress and as a check. The XOR16 is computed from the file before the
+ * upload, so a file that changes while it is sent is caught by the module's
+ * own checksum. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,8 +21,6 @@
 #include "qfota/error.h"
 #include "qfota/xor16.h"
 
-#define UPLOAD_CHUNK 4096u
-#define UPLOAD_WINDOW (16u * 1024)
 #define UPLOAD_ACK_BYTES 1024u
 #define UPLOAD_ACK_TIMEOUT_MS 5000u /* fwupd's, for one 'A' */
 #define UPLOAD_TIMEOUT_S 5          /* <timeout> of AT+QFUPL: module waits this long for data */
@@ -39,68 +40,62 @@ static int remove_stale(struct fota_ctx *c, const char *name)
 	return 0;
 }
 
-static void report_upload(struct fota_ctx *c, uint64_t sent, uint64_t total, uint64_t t0)
-{
-	double secs = (double)(fota_now_ms() - t0) / 1000.0;
+struct upload_state {
+	struct fota_ctx *c;
+	uint64_t t0;
+};
 
-	reporter_emit(c->job->reporter, &(struct report_event){
-		.kind = REPORT_TRANSFER, .port = c->job->port, .phase = FOTA_PHASE_UPLOAD, .percent = -1,
+static int upload_progress(void *user, uint64_t sent, uint64_t total)
+{
+	struct upload_state *u = user;
+	double secs = (double)(fota_now_ms() - u->t0) / 1000.0;
+
+	reporter_emit(u->c->job->reporter, &(struct report_event){
+		.kind = REPORT_TRANSFER, .port = u->c->job->port, .phase = FOTA_PHASE_UPLOAD, .percent = -1,
 		.bytes = sent, .total = total, .rate_bps = secs > 0 ? (double)sent / secs : 0 });
+	return 0;
 }
 
-/* Streams the file with a window of unacknowledged bytes; returns 0 or an error. */
-static int send_with_acks(struct fota_ctx *c, int fd, uint64_t size, struct xor16 *sum)
+static int upload_rx(void *user, const uint8_t *data, size_t len)
 {
-	uint8_t buf[UPLOAD_CHUNK];
-	uint64_t sent = 0, t0 = fota_now_ms(), last_report = 0;
+	struct upload_state *u = user;
 
-	while (sent < size) {
-		size_t n = size - sent < UPLOAD_CHUNK ? (size_t)(size - sent) : UPLOAD_CHUNK;
-		ssize_t got;
-		int r;
+	return at_channel_feed(u->c->at, data, len);
+}
 
-		/* Hold back while more than the window is unacknowledged. */
-		if (sent + n > UPLOAD_WINDOW) {
-			size_t want = (size_t)((sent + n - UPLOAD_WINDOW + UPLOAD_ACK_BYTES - 1) / UPLOAD_ACK_BYTES);
+/* XOR16 of the whole file, before it is sent. */
+static int file_xor16(int fd, uint64_t size, uint16_t *ret)
+{
+	uint8_t buf[65536];
+	struct xor16 x;
+	uint64_t off = 0;
 
-			r = at_channel_read_acks(c->at, want, UPLOAD_ACK_TIMEOUT_MS);
-			if (r < 0)
-				return fota_fail(c, r, -1, "the module %s during the upload after %llu bytes",
-						 r == -ENODEV ? "vanished" : "failed", (unsigned long long)sent);
-			if ((size_t)r < want)
-				return fota_fail(c, -ETIMEDOUT, -1,
-						 "the module stopped acknowledging the upload after %llu bytes",
-						 (unsigned long long)sent);
-		}
-		if (fota_cancelled(c))
-			return fota_fail(c, -ECANCELED, -1, "upload interrupted after %llu bytes", (unsigned long long)sent);
-		got = pread(fd, buf, n, (off_t)sent);
-		if (got != (ssize_t)n)
-			return fota_fail(c, -EIO, -1, "reading the package failed at byte %llu (did it change?)",
-					 (unsigned long long)sent);
-		r = usbxfer_link_write(at_channel_link(c->at), buf, n, c->job->timeouts.stall_ms);
-		if (r < 0)
-			return fota_fail(c, r, -1, "the upload failed after %llu bytes: %s", (unsigned long long)sent,
-					 qfota_strerror(r));
-		xor16_update(sum, buf, n);
-		sent += n;
-		if (fota_now_ms() - last_report >= 250 || sent == size) {
-			report_upload(c, sent, size, t0);
-			last_report = fota_now_ms();
-		}
+	xor16_init(&x);
+	while (off < size) {
+		ssize_t n = pread(fd, buf, size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf), (off_t)off);
+
+		if (n <= 0)
+			return -EIO;
+		xor16_update(&x, buf, (size_t)n);
+		off += (uint64_t)n;
 	}
+	*ret = xor16_value(&x);
 	return 0;
 }
 
 int fota_upload(struct fota_ctx *c, const char *name)
 {
 	_cleanup_close_ int fd = -1;
+	struct upload_state u = { .c = c };
+	struct usbxfer_stream_opts opts = { .stall_ms = c->job->timeouts.stall_ms, .progress = upload_progress,
+					    .on_rx = upload_rx, .user = &u, .cancel = c->job->cancel };
 	struct at_response resp;
 	struct at_qfupl result;
-	struct xor16 sum;
+	uint64_t size, sent = 0;
+	uint16_t sum;
 	struct stat st;
 	char *line;
-	int r;
+	int r, acks;
 
 	r = remove_stale(c, name);
 	if (r < 0)
@@ -108,18 +103,23 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	fd = open(c->job->package_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return fota_fail(c, -errno, -1, "cannot read package %s: %s", c->job->package_path, strerror(errno));
-	r = at_commandf(c->at, c->job->timeouts.command_ms, &resp, "AT+QFUPL=\"%s\",%lld,%d,1", name,
-			(long long)st.st_size, UPLOAD_TIMEOUT_S);
+	size = (uint64_t)st.st_size;
+	if (file_xor16(fd, size, &sum) < 0)
+		return fota_fail(c, -EIO, -1, "cannot read package %s", c->job->package_path);
+	r = at_commandf(c->at, c->job->timeouts.command_ms, &resp, "AT+QFUPL=\"%s\",%llu,%d,1", name,
+			(unsigned long long)size, UPLOAD_TIMEOUT_S);
 	if (r != 1)
 		return fota_fail(c, r < 0 ? r : -EPROTO, resp.cme,
 				 "the module refused the upload (AT+QFUPL: %s%d)", resp.cme >= 0 ? "+CME ERROR: " : "",
 				 resp.cme >= 0 ? resp.cme : r);
-	xor16_init(&sum);
-	at_channel_set_ack_mode(c->at, true);
 	/* ACK mode ends by itself at the module's first byte that is not 'A'. */
-	r = send_with_acks(c, fd, (uint64_t)st.st_size, &sum);
+	at_channel_set_ack_mode(c->at, true);
+	u.t0 = fota_now_ms();
+	r = usbxfer_stream_fd(at_channel_link(c->at), fd, size, &opts, &sent);
 	if (r < 0)
-		return r;
+		return fota_fail(c, r, -1, "the upload failed after %llu of %llu bytes: %s", (unsigned long long)sent,
+				 (unsigned long long)size, qfota_strerror(r));
+	acks = at_channel_read_acks(c->at, (size_t)(size / UPLOAD_ACK_BYTES), UPLOAD_ACK_TIMEOUT_MS);
 	r = at_command_finish(c->at, "AT+QFUPL", c->job->timeouts.command_ms + UPLOAD_TIMEOUT_S * 1000, &resp);
 	if (r < 0)
 		return fota_fail(c, r, resp.cme, "the upload did not complete: %s",
@@ -129,12 +129,15 @@ int fota_upload(struct fota_ctx *c, const char *name)
 		line[strcspn(line, "\n")] = '\0';
 	if (!line || at_qfupl_parse(line, &result) < 0)
 		return fota_fail(c, -EPROTO, -1, "the module's answer to the upload has no +QFUPL: <size>,<checksum>");
-	if (result.size != (uint64_t)st.st_size || result.checksum != xor16_value(&sum))
+	if (result.size != size || result.checksum != sum)
 		return fota_fail(c, -EIO, -1,
-				 "the upload arrived damaged: the module stored %llu bytes with checksum %04x, we sent "
-				 "%lld bytes with checksum %04x", (unsigned long long)result.size, result.checksum,
-				 (long long)st.st_size, xor16_value(&sum));
-	reporter_say(c->job->reporter, c->job->port, false, "uploaded %s (%lld bytes, checksum %04x verified)", name,
-		     (long long)st.st_size, result.checksum);
+				 "the upload arrived damaged (or the file changed while it was sent): the module stored "
+				 "%llu bytes with checksum %04x, the file has %llu bytes with checksum %04x",
+				 (unsigned long long)result.size, result.checksum, (unsigned long long)size, sum);
+	if (acks >= 0 && (uint64_t)acks < size / UPLOAD_ACK_BYTES)
+		reporter_say(c->job->reporter, c->job->port, true, "the module acknowledged %d of %llu KiB", acks,
+			     (unsigned long long)(size / UPLOAD_ACK_BYTES));
+	reporter_say(c->job->reporter, c->job->port, false, "uploaded %s (%llu bytes, checksum %04x verified)", name,
+		     (unsigned long long)size, sum);
 	return 0;
 }

@@ -19,6 +19,12 @@ struct reporter {
 	uint64_t last_draw_ms;
 	int last_decile_transfer, last_decile_module;
 	enum fota_phase last_phase;
+	/* TTY: the latest host transfer and module percent of the phase, drawn
+	 * together on one line */
+	uint64_t tty_bytes, tty_total;
+	double tty_rate;
+	int tty_module_percent;
+	uint64_t t0_ms;         /* JSON events carry t_ms: milliseconds since reporter_new */
 };
 
 static const char *const phase_names[] = {
@@ -62,7 +68,9 @@ int reporter_new(enum report_style style, FILE *data, FILE *progress, struct rep
 	/* https://no-color.org: any non-empty NO_COLOR disables colour */
 	r->colour = style == REPORT_STYLE_TTY && !(no_colour && *no_colour);
 	r->last_decile_transfer = r->last_decile_module = -1;
+	r->tty_module_percent = -1;
 	r->last_phase = (enum fota_phase)-1;
+	r->t0_ms = mono_ms();
 	pthread_mutex_init(&r->lock, NULL);
 	*ret = r;
 	return 0;
@@ -117,6 +125,7 @@ static void emit_json(struct reporter *r, const struct report_event *ev)
 	const struct report_result *res = ev->result;
 
 	json_add_str(o, "event", kind_name(ev->kind));
+	json_object_object_add(o, "t_ms", json_object_new_uint64(mono_ms() - r->t0_ms));
 	json_add_str(o, "port", ev->port);
 	json_add_str(o, "phase", fota_phase_to_string(res ? res->phase : ev->phase));
 	switch (ev->kind) {
@@ -173,29 +182,38 @@ static void draw_bar(char *out, size_t cap, int percent)
 	out[o] = '\0';
 }
 
-/* One redrawn line on a terminal; at most ten redraws a second. */
+/* One redrawn line on a terminal, at most ten redraws a second: the host's
+ * bytes, rate and ETA when it sends, and the module's own percent. */
 static void emit_tty_progress(struct reporter *r, const struct report_event *ev)
 {
-	char bar[32], done[32], total[32], line[256];
+	char bar[32], done[32], total[32], line[256], module[24] = "";
 	uint64_t t = mono_ms();
-	int percent = ev->percent;
+	int percent;
 
-	if (ev->kind == REPORT_TRANSFER)
-		percent = ev->total ? (int)(ev->bytes * 100 / ev->total) : 0;
+	if (ev->kind == REPORT_TRANSFER) {
+		r->tty_bytes = ev->bytes;
+		r->tty_total = ev->total;
+		r->tty_rate = ev->rate_bps;
+	} else {
+		r->tty_module_percent = ev->percent;
+	}
+	percent = r->tty_total ? (int)(r->tty_bytes * 100 / r->tty_total) : r->tty_module_percent;
 	if (t - r->last_draw_ms < 100 && percent < 100)
 		return;
 	r->last_draw_ms = t;
 	draw_bar(bar, sizeof(bar), percent);
-	if (ev->kind == REPORT_TRANSFER) {
-		double eta = ev->rate_bps > 0 ? (double)(ev->total - ev->bytes) / ev->rate_bps : 0;
+	if (r->tty_module_percent >= 0 && r->tty_total)
+		snprintf(module, sizeof(module), "  module %d%%", r->tty_module_percent);
+	if (r->tty_total) {
+		double eta = r->tty_rate > 0 ? (double)(r->tty_total - r->tty_bytes) / r->tty_rate : 0;
 
-		human_bytes(ev->bytes, done, sizeof(done));
-		human_bytes(ev->total, total, sizeof(total));
-		snprintf(line, sizeof(line), "%s %-8s %s %3d%%  %s of %s  %.1f MB/s  ETA %d:%02d",
+		human_bytes(r->tty_bytes, done, sizeof(done));
+		human_bytes(r->tty_total, total, sizeof(total));
+		snprintf(line, sizeof(line), "%s %-8s %s %3d%%  %s of %s  %.1f MB/s  ETA %d:%02d%s",
 			 ev->port ? ev->port : "", fota_phase_to_string(ev->phase), bar, percent, done, total,
-			 ev->rate_bps / 1e6, (int)eta / 60, (int)eta % 60);
+			 r->tty_rate / 1e6, (int)eta / 60, (int)eta % 60, module);
 	} else {
-		snprintf(line, sizeof(line), "%s %-8s %s %3d%% (module)", ev->port ? ev->port : "",
+		snprintf(line, sizeof(line), "%s %-8s %s %3d%% (reported by the module)", ev->port ? ev->port : "",
 			 fota_phase_to_string(ev->phase), bar, percent);
 	}
 	fprintf(r->progress, "\r\033[K%s%s%s", r->colour ? "\033[36m" : "", line, r->colour ? "\033[0m" : "");
@@ -246,6 +264,8 @@ static void emit_text(struct reporter *r, const struct report_event *ev)
 			return;
 		r->last_phase = ev->phase;
 		r->last_decile_transfer = r->last_decile_module = -1;
+		r->tty_bytes = r->tty_total = 0;
+		r->tty_module_percent = -1;
 		end_live_line(r);
 		fprintf(r->progress, "%s: %s%s%s\n", ev->port ? ev->port : "", fota_phase_to_string(ev->phase),
 			ev->text ? ": " : "", ev->text ? ev->text : "");

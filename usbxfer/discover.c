@@ -1,6 +1,7 @@
 /* Finding Quectel modules: enumerate with libusb, describe each (port path,
  * model, AT interface, bound kernel driver, serial) without claiming anything,
  * and select by port, serial, model or VID:PID. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,6 +144,27 @@ static void interface_driver(const char *port, int config, int ifno, char *buf, 
 		memcpy(buf, name, strlen(name) + 1);
 }
 
+/* The option driver's tty of an interface: <port>:<config>.<ifno>/ttyUSBn. */
+static void interface_tty(const char *port, int config, int ifno, char *buf, size_t cap)
+{
+	char path[128];
+	DIR *d;
+	struct dirent *e;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s:%d.%d", port, config, ifno);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "ttyUSB", 6) == 0 && strlen(e->d_name) + 6 < cap) {
+			memcpy(buf, "/dev/", 5);
+			memcpy(buf + 5, e->d_name, strlen(e->d_name) + 1);
+			break;
+		}
+	closedir(d);
+}
+
 int usbxfer_module_describe(libusb_device *dev, struct usbxfer_module *ret)
 {
 	struct libusb_device_descriptor dd;
@@ -189,8 +211,10 @@ int usbxfer_module_describe(libusb_device *dev, struct usbxfer_module *ret)
 		}
 		libusb_free_config_descriptor(cfg);
 	}
-	if (m.at_interface >= 0)
+	if (m.at_interface >= 0) {
 		interface_driver(m.port, config, m.at_interface, m.driver, sizeof(m.driver));
+		interface_tty(m.port, config, m.at_interface, m.tty, sizeof(m.tty));
+	}
 	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/serial", m.port);
 	(void)read_attr(path, m.serial, sizeof(m.serial));
 	*ret = m;

@@ -72,6 +72,7 @@ struct usbxfer_module {
 	char driver[32];             /* kernel driver of the AT interface: "option", "usbfs"
 	                              * (another program holds it), "" (none / unknown) */
 	char serial[64];             /* iSerialNumber string, "" if none */
+	char tty[32];                /* "/dev/ttyUSB2" when option holds the AT interface, else "" */
 	char note[160];              /* why at_interface is -1, else "" */
 };
 
@@ -210,7 +211,8 @@ struct usbxfer_stream_opts {
  * module acknowledged, the error's context.
  * Returns 0; -ENODEV the module vanished; -EPIPE stall; -ETIMEDOUT no transfer
  * completed within stall_ms; -ECANCELED; -EIO (short file, read error, USB
- * error); -EINVAL bad options; -ENOMEM; or the errno a callback returned. */
+ * error); -EINVAL bad options; -ENOMEM; -EOPNOTSUPP the backend has no
+ * stream op; or the errno a callback returned. */
 int usbxfer_stream_fd(struct usbxfer_link *link, int fd, uint64_t len,
 		      const struct usbxfer_stream_opts *opts, uint64_t *ret_sent);
 
