@@ -258,6 +258,9 @@ static int connect_module(struct fota_ctx *c)
 		return r;
 	reporter_say(c->job->reporter, c->job->port, false, "%s, revision %s, IMEI %s", c->res->model,
 		     c->res->from, c->res->imei[0] ? c->res->imei : "unknown");
+	if (c->job->expect_from && strcmp(c->job->expect_from, c->res->from) != 0)
+		return fota_fail(c, -ESTALE, -1, "the module now runs %s, not %s as when the package was chosen: "
+				 "nothing sent", c->res->from, c->job->expect_from);
 	if (c->job->expect_revision && strcmp(c->job->expect_revision, c->res->from) == 0)
 		return fota_fail(c, -EALREADY, -1, "the module already runs %s: nothing to do", c->res->from);
 	return 0;

@@ -25,6 +25,8 @@ struct reporter {
 	double tty_rate;
 	int tty_module_percent;
 	uint64_t t0_ms;         /* JSON events carry t_ms: milliseconds since reporter_new */
+	report_forward_fn forward;
+	void *forward_user;
 };
 
 static const char *const phase_names[] = {
@@ -76,6 +78,17 @@ int reporter_new(enum report_style style, FILE *data, FILE *progress, struct rep
 	return 0;
 }
 
+int reporter_new_forward(report_forward_fn fn, void *user, struct reporter **ret)
+{
+	int r = reporter_new(REPORT_STYLE_FORWARD, NULL, NULL, ret);
+
+	if (r == 0) {
+		(*ret)->forward = fn;
+		(*ret)->forward_user = user;
+	}
+	return r;
+}
+
 static void end_live_line(struct reporter *r)
 {
 	if (r->line_live) {
@@ -89,7 +102,8 @@ void reporter_free(struct reporter *r)
 	if (!r)
 		return;
 	end_live_line(r);
-	fflush(r->progress);
+	if (r->progress)
+		fflush(r->progress);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -300,7 +314,9 @@ static void emit_text(struct reporter *r, const struct report_event *ev)
 void reporter_emit(struct reporter *r, const struct report_event *ev)
 {
 	pthread_mutex_lock(&r->lock);
-	if (r->style == REPORT_STYLE_JSON)
+	if (r->style == REPORT_STYLE_FORWARD)
+		r->forward(r->forward_user, ev);
+	else if (r->style == REPORT_STYLE_JSON)
 		emit_json(r, ev);
 	else
 		emit_text(r, ev);

@@ -47,6 +47,9 @@ struct fota_job {
 	int cid;                       /* 0: leave the PDP context alone; 1-16: AT+QICSGP + fota/cid */
 	const char *apn;
 	const char *expect_revision;   /* NULL: any revision other than the one before */
+	const char *expect_from;       /* NULL: any; else the module must run this revision now,
+	                                * or nothing is sent (-ESTALE): a policy chose the
+	                                * package for it (fota_identify_port) */
 	int upgrade_mode;              /* <upgrade_mode> (1: update at once) */
 	int download_urc_max;          /* <download_URC_max> (0, 5-100) */
 	int update_urc_max;            /* <update_URC_max> (0, 5-100) */
@@ -65,5 +68,16 @@ int fota_job_check(const struct fota_job *job, struct report_result *ret);
  * command's exit code, ret->message says what happened in plain words. The
  * module is released and its kernel driver given back on every path. */
 int fota_run(const struct fota_job *job, struct report_result *ret);
+
+/* Who the module on job->port is, before deciding what to send it (a station's
+ * policy): takes the port's lock, opens the module, asks ATE0, ATI and AT+CGSN
+ * (nothing else), releases it and gives the kernel driver back. Uses port,
+ * timeouts.command_ms and cancel of job (reports nothing). Fills
+ * ret->model, ret->from (the revision) and ret->imei; on failure also
+ * ret->err, ret->message, ret->exit_code and ret->phase as fota_run does, but
+ * emits no REPORT_RESULT (the caller decides what the result is). Returns 0 or
+ * the negative errno of fota_run's connect step (-EBUSY, -ENOENT, -EACCES,
+ * -EPROTO, -ETIMEDOUT, -ECANCELED, ...). */
+int fota_identify_port(const struct fota_job *job, struct report_result *ret);
 
 #endif

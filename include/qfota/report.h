@@ -62,6 +62,7 @@ enum report_style {
 	REPORT_STYLE_PLAIN,      /* lines, for logs and pipes */
 	REPORT_STYLE_TTY,        /* a live progress bar, colour unless NO_COLOR */
 	REPORT_STYLE_JSON,       /* one JSON object per line on `data` */
+	REPORT_STYLE_FORWARD,    /* every event to a function (reporter_new_forward) */
 };
 
 struct reporter;
@@ -71,6 +72,12 @@ enum report_style report_style_pick(FILE *progress, bool json);
 
 /* The streams are borrowed (not closed). Returns 0 or -ENOMEM. */
 int reporter_new(enum report_style style, FILE *data, FILE *progress, struct reporter **ret);
+/* A reporter that hands every event to fn, one call at a time (under the
+ * reporter's lock, whichever thread emits): for renderers that live outside
+ * report.c, such as the station's live table (tool/station_view.c). ev and
+ * its strings are valid only during the call. Returns 0 or -ENOMEM. */
+typedef void (*report_forward_fn)(void *user, const struct report_event *ev);
+int reporter_new_forward(report_forward_fn fn, void *user, struct reporter **ret);
 void reporter_free(struct reporter *r); /* accepts NULL; ends a live line */
 void reporter_emit(struct reporter *r, const struct report_event *ev);
 /* For --quiet: only results and warnings. */

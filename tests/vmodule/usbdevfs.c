@@ -66,6 +66,7 @@ struct vurb {
 	uint8_t ifno;
 	size_t len, off;         /* bytes; off = taken by the model so far */
 	bool done, started;
+	uint64_t queued_ns;      /* submitted: a host controller starts it then, or when the link frees */
 	uint64_t due_ns;
 };
 
@@ -199,7 +200,9 @@ void vm_usbdevfs_service(struct vmod *mod, uint64_t now)
 		struct vurb *u = vl_entry(mod->out_q.next, struct vurb, link);
 
 		if (!u->started) {
-			uint64_t start = mod->link_free_ns > now ? mod->link_free_ns : now;
+			/* Back to back, as a host controller runs queued transfers:
+			 * from when the link freed, not from when this code ran. */
+			uint64_t start = mod->link_free_ns > u->queued_ns ? mod->link_free_ns : u->queued_ns;
 			u->due_ns = start + link_ns(mod, u->len);
 			u->started = true;
 			mod->link_free_ns = u->due_ns;
@@ -217,6 +220,8 @@ void vm_usbdevfs_service(struct vmod *mod, uint64_t now)
 				break;
 			}
 		}
+		if (mod->out_nak && now > mod->link_free_ns)
+			mod->link_free_ns = now; /* NAKed until now: the link was busy with it */
 		mod->out_nak = false;
 		urb_complete(u, 0, u->len);
 	}
@@ -575,6 +580,7 @@ static int submit(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
 	u->ifno = ifno;
 	u->len = (size_t)k->buffer_length;
 	if (mod->model && k->endpoint == mod->at_out) {
+		u->queued_ns = vm_now_ns();
 		vl_add_tail(&mod->out_q, &u->link);
 		vm_usbdevfs_service(mod, vm_now_ns());
 	} else if (mod->model && k->endpoint == mod->at_in) {

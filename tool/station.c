@@ -1,0 +1,298 @@
+/* Many modules at once (include/qfota/station.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "qfota/audit.h"
+#include "qfota/error.h"
+#include "qfota/exitcode.h"
+#include "qfota/station.h"
+
+const char *station_outcome_to_string(enum station_outcome o)
+{
+	switch (o) {
+	case STATION_UPGRADED: return "upgraded";
+	case STATION_SKIPPED: return "skipped";
+	case STATION_FAILED: return "failed";
+	}
+	return "unknown";
+}
+
+int station_exit_code(const struct station_entry *e, size_t n)
+{
+	static const int order[] = {
+		QFOTA_EXIT_STILL_UPDATING, QFOTA_EXIT_UPDATE, QFOTA_EXIT_LOST, QFOTA_EXIT_VERIFY,
+		QFOTA_EXIT_TIMEOUT, QFOTA_EXIT_DOWNLOAD, QFOTA_EXIT_ACCESS, QFOTA_EXIT_NO_MODULE,
+		QFOTA_EXIT_FAILED, QFOTA_EXIT_INTERRUPTED,
+	};
+	bool any_failed = false;
+
+	for (size_t i = 0; i < n; i++)
+		any_failed |= e[i].outcome == STATION_FAILED;
+	if (!any_failed)
+		return QFOTA_EXIT_OK;
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (size_t i = 0; i < n; i++)
+			if (e[i].outcome == STATION_FAILED && e[i].res.exit_code == order[k])
+				return order[k];
+	return QFOTA_EXIT_FAILED; /* a code outside the table (2: a bad job) */
+}
+
+void station_job_from_rule(const struct fota_job *tmpl, const struct policy_rule *rule, const char *from,
+			   struct fota_job *ret)
+{
+	*ret = *tmpl;
+	ret->package_path = ret->url = ret->upload_name = NULL;
+	switch (rule->source) {
+	case POLICY_SOURCE_FILE:
+		ret->source = FOTA_SOURCE_FILE;
+		ret->package_path = rule->location;
+		break;
+	case POLICY_SOURCE_URL:
+		ret->source = FOTA_SOURCE_URL;
+		ret->url = rule->location;
+		break;
+	case POLICY_SOURCE_UPLOAD:
+		ret->source = FOTA_SOURCE_UPLOAD;
+		ret->package_path = rule->location;
+		ret->upload_name = rule->upload_name;
+		break;
+	}
+	ret->expect_revision = rule->to;
+	ret->expect_from = from;
+}
+
+int station_policy_check(const struct policy *p, const struct fota_job *tmpl, struct policy_error *err)
+{
+	for (size_t i = 0; p && i < p->n_rules; i++) {
+		struct fota_job job;
+		struct report_result res;
+
+		station_job_from_rule(tmpl, &p->rules[i], p->rules[i].from, &job);
+		job.port = NULL;
+		if (fota_job_check(&job, &res) < 0) {
+			err->line = p->rules[i].line;
+			snprintf(err->reason, sizeof(err->reason), "%s", res.message);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct station {
+	const struct station_opts *o;
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	size_t running;
+};
+
+struct worker {
+	struct station *st;
+	struct station_entry *entry;
+	pthread_t thread;
+	bool started;
+};
+
+static void result_emit(const struct station_opts *o, const char *port, const struct report_result *res)
+{
+	reporter_emit(o->job->reporter, &(struct report_event){ .kind = REPORT_RESULT, .port = port,
+								 .phase = res->phase, .percent = -1, .result = res });
+}
+
+/* Ends a module's job without fota_run (skipped, no rule): its result. */
+static void finish_early(struct worker *w, int err, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void finish_early(struct worker *w, int err, int exit_code, const char *fmt, ...)
+{
+	struct report_result *res = &w->entry->res;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+	res->err = err;
+	res->ok = err == -EALREADY;
+	res->exit_code = exit_code;
+	res->phase = err == -EALREADY ? FOTA_PHASE_DONE : FOTA_PHASE_CONNECT;
+	result_emit(w->st->o, w->entry->port, res);
+}
+
+/* One module: identify, decide, upgrade. Everything it touches is its own
+ * (job copy, result), apart from the shared reporter. */
+static void module_run(struct worker *w)
+{
+	const struct station_opts *o = w->st->o;
+	struct station_entry *e = w->entry;
+	struct report_result *res = &e->res;
+	const struct policy_rule *rule = NULL;
+	struct fota_job job = *o->job;
+	char from[sizeof(res->from)];
+
+	job.port = e->port;
+	if (fota_identify_port(&job, res) < 0) {
+		result_emit(o, e->port, res);
+		return;
+	}
+	if (o->on_identity)
+		o->on_identity(o->user, e->port, res);
+	snprintf(from, sizeof(from), "%s", res->from);
+	if (!o->policy) {
+		if (job.expect_revision && strcmp(job.expect_revision, from) == 0) {
+			snprintf(res->to, sizeof(res->to), "%s", from);
+			finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s: skipped", from);
+		} else {
+			job.expect_from = from;
+			fota_run(&job, res);
+		}
+		return;
+	}
+	switch (policy_decide(o->policy, res->model, from, &rule)) {
+	case POLICY_AT_TARGET:
+		snprintf(res->to, sizeof(res->to), "%s", from);
+		finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s, the policy's target (line %u): skipped",
+			     from, rule->line);
+		return;
+	case POLICY_UNKNOWN_MODEL:
+		finish_early(w, -ENOENT, QFOTA_EXIT_FAILED,
+			     "the policy has no rule for model %s (revision %s): not upgraded", res->model, from);
+		return;
+	case POLICY_UNKNOWN_REVISION:
+		finish_early(w, -ENOENT, QFOTA_EXIT_FAILED, "the policy has no rule from revision %s of %s, and "
+			     "no rule leads to it: not upgraded", from, res->model);
+		return;
+	case POLICY_UPGRADE:
+		break;
+	}
+	reporter_say(job.reporter, e->port, false, "policy line %u: %s -> %s (%s)", rule->line, rule->from,
+		     rule->to, policy_source_to_string(rule->source));
+	station_job_from_rule(o->job, rule, from, &job);
+	job.port = e->port;
+	fota_run(&job, res);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct station *st = w->st;
+	struct station_entry *e = w->entry;
+
+	module_run(w);
+	e->outcome = !e->res.ok ? STATION_FAILED : e->res.err == -EALREADY ? STATION_SKIPPED : STATION_UPGRADED;
+	if (st->o->audit_path) {
+		int r = audit_append(st->o->audit_path, e->port, &e->res, 0);
+
+		if (r < 0)
+			reporter_say(st->o->job->reporter, e->port, true, "cannot append to the audit log %s: %s",
+				     st->o->audit_path, qfota_strerror(r));
+	}
+	pthread_mutex_lock(&st->lock);
+	st->running--;
+	pthread_cond_signal(&st->done_cond);
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+/* Waits for every worker, calling on_tick between waits. */
+static void wait_all(struct station *st)
+{
+	pthread_mutex_lock(&st->lock);
+	while (st->running > 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += STATION_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&st->done_cond, &st->lock, &ts);
+		if (st->o->on_tick && st->running > 0) {
+			pthread_mutex_unlock(&st->lock);
+			st->o->on_tick(st->o->user);
+			pthread_mutex_lock(&st->lock);
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+int station_run(const struct station_opts *o, const char *const *ports, size_t n, struct station_result *ret)
+{
+	struct station st = { .o = o };
+	struct station_entry *entries;
+	struct worker *workers;
+	pthread_condattr_t ca;
+
+	if (!o || !o->job || !o->job->reporter || !ports || n == 0 || !ret)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(ports[i], ports[j]) == 0)
+				return -EINVAL;
+	entries = calloc(n, sizeof(*entries));
+	workers = calloc(n, sizeof(*workers));
+	if (!entries || !workers) {
+		free(entries);
+		free(workers);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&st.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st.done_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(entries[i].port, sizeof(entries[i].port), "%s", ports[i]);
+		workers[i] = (struct worker){ .st = &st, .entry = &entries[i] };
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		pthread_mutex_lock(&st.lock);
+		st.running++;
+		pthread_mutex_unlock(&st.lock);
+		r = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+		if (r == 0) {
+			workers[i].started = true;
+			continue;
+		}
+		pthread_mutex_lock(&st.lock);
+		st.running--;
+		pthread_mutex_unlock(&st.lock);
+		entries[i].res.module_code = -1;
+		entries[i].res.err = -r;
+		entries[i].res.exit_code = QFOTA_EXIT_FAILED;
+		entries[i].res.phase = FOTA_PHASE_PREFLIGHT;
+		snprintf(entries[i].res.message, sizeof(entries[i].res.message), "cannot start a thread for it: %s",
+			 strerror(r));
+		entries[i].outcome = STATION_FAILED;
+		result_emit(o, entries[i].port, &entries[i].res);
+	}
+	wait_all(&st);
+	for (size_t i = 0; i < n; i++)
+		if (workers[i].started)
+			pthread_join(workers[i].thread, NULL);
+	free(workers);
+	pthread_cond_destroy(&st.done_cond);
+	pthread_mutex_destroy(&st.lock);
+
+	*ret = (struct station_result){ .entries = entries, .n = n };
+	for (size_t i = 0; i < n; i++) {
+		ret->upgraded += entries[i].outcome == STATION_UPGRADED;
+		ret->skipped += entries[i].outcome == STATION_SKIPPED;
+		ret->failed += entries[i].outcome == STATION_FAILED;
+	}
+	ret->exit_code = station_exit_code(entries, n);
+	return 0;
+}
+
+void station_result_clear(struct station_result *r)
+{
+	if (!r)
+		return;
+	free(r->entries);
+	*r = (struct station_result){ 0 };
+}
