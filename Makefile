@@ -4,9 +4,22 @@
 
 BUILD ?= build
 SAN ?=
+CC ?= cc
+
+# Where `make install` puts things (Debian's layout; see README "Install").
+# PREFIX=/usr/local (the default) uses the /usr/local/lib directories that
+# Debian's udev and systemd read too; the .deb installs with PREFIX=/usr.
 PREFIX ?= /usr/local
 DESTDIR ?=
-CC ?= cc
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/qfota
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# The version is written in one place, debian/changelog's first line.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
 
 PKGS := libusb-1.0 libudev json-c
 TEST_PKGS := cmocka umockdev-1.0 glib-2.0 gobject-2.0 libusb-1.0 libudev json-c
@@ -46,7 +59,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 PROGRAMS := $(if $(wildcard tool/main.c),$(BUILD)/qfota) $(BUILD)/vmodule
 TESTS := $(UNIT_TESTS) $(VM_TESTS) $(IT_TESTS)
 
-.PHONY: all deps check check-plain check-asan test-programs demo bench install uninstall clean
+.PHONY: all deps check check-plain check-asan test-programs demo bench install uninstall deb clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/libqfota.a
@@ -94,6 +107,11 @@ $(BUILD)/libtestcommon.a: $(TESTLIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+ifneq ($(VERSION),)
+$(BUILD)/obj/tool/main.o: QFOTA_CFLAGS += -DQFOTA_VERSION='"$(VERSION)"'
+$(BUILD)/obj/tool/main.o: debian/changelog
+endif
+
 $(BUILD)/qfota: $(BUILD)/obj/tool/main.o $(BUILD)/libqfota.a
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(QFOTA_LIBS) $(LDFLAGS)
 
@@ -119,11 +137,37 @@ $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libtestcommon.a $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(TEST_LIBS) $(LDFLAGS)
 
-install: all
-	install -D -m 0755 $(BUILD)/qfota $(DESTDIR)$(PREFIX)/bin/qfota
+# What `make install` puts where; tests/unit/test-install.c checks the tree.
+INSTALL_FILES := \
+	$(BINDIR)/qfota \
+	$(MANDIR)/man1/qfota.1 \
+	$(UDEVRULESDIR)/70-qfota.rules \
+	$(UDEVRULESDIR)/71-qfota-modemmanager.rules \
+	$(UDEVRULESDIR)/72-qfota-auto.rules \
+	$(SYSTEMDUNITDIR)/qfota-auto@.service \
+	$(BASHCOMPDIR)/qfota \
+	$(DOCDIR)/examples/policy.conf.example \
+	$(DOCDIR)/examples/qfota-auto-enable.rules.example
+
+install: $(BUILD)/qfota
+	install -D -m 0755 $(BUILD)/qfota $(DESTDIR)$(BINDIR)/qfota
+	install -D -m 0644 doc/qfota.1 $(DESTDIR)$(MANDIR)/man1/qfota.1
+	install -d -m 0755 $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 udev/70-qfota.rules udev/71-qfota-modemmanager.rules udev/72-qfota-auto.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/
+	install -m 0644 udev/qfota-auto@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -D -m 0644 completion/qfota.bash $(DESTDIR)$(BASHCOMPDIR)/qfota
+	install -m 0644 doc/policy.conf.example udev/qfota-auto-enable.rules.example $(DESTDIR)$(DOCDIR)/examples/
+	@echo "qfota: installed. Reload udev's rules: udevadm control --reload (README: Install)"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/qfota
+	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The Debian package, built from a copy of the tree in $(BUILD)/deb (the tree
+# itself stays clean); checked with dpkg -c and lintian. Not part of `make check`.
+deb:
+	@sh tests/deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf build

@@ -4,7 +4,8 @@
 # `make demo` and CI alike.
 set -eu
 pkgs="build-essential pkg-config libusb-1.0-0-dev libudev-dev libcmocka-dev
-libumockdev-dev umockdev libglib2.0-dev libjson-c-dev usbutils udev systemd"
+libumockdev-dev umockdev libglib2.0-dev libjson-c-dev usbutils udev systemd
+groff-base man-db bash-completion"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

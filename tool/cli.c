@@ -1,5 +1,6 @@
 /* Shared pieces of the subcommands (tool/cli.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,4 +128,15 @@ int cli_parse_int(const char *s, int min, int max, int *ret)
 		return -EINVAL;
 	*ret = (int)v;
 	return 0;
+}
+
+const char *cli_option_name(const struct option *opts, int opt, char *buf, size_t cap)
+{
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if (opts[i].val == opt) {
+			snprintf(buf, cap, "--%s", opts[i].name);
+			return buf;
+		}
+	snprintf(buf, cap, "-%c", opt);
+	return buf;
 }

@@ -3,6 +3,7 @@
 #define QFOTA_CLI_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +39,11 @@ int cli_select_one(const char *cmd, const struct cli_select *sel, struct usbxfer
  * returns QFOTA_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "--url" for the long option whose val is opt (from opts), else "-c":
+ * what the user typed, for error messages (argv[optind - 1] may be its value). */
+struct option;
+const char *cli_option_name(const struct option *opts, int opt, char *buf, size_t cap);
+
 /* SIGINT/SIGTERM set this flag and cancel usbxfer's loops; the code paths
  * then release every module and give its driver back. */
 void cli_signals_install(void);
@@ -60,5 +66,7 @@ int cmd_info(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_station(int argc, char **argv);
+int cmd_auto(int argc, char **argv);
 
 #endif

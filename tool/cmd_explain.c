@@ -24,7 +24,7 @@ int cmd_explain(int argc, char **argv)
 	char line[600];
 	int opt, code, n;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(help, stdout);

@@ -51,7 +51,7 @@ int cmd_info(int argc, char **argv)
 	bool json = cli_global()->json;
 	int opt, r;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "hj" CLI_SELECT_SHORT, opts, NULL)) != -1) {
 		r = cli_select_option("info", opt, optarg, &sel);
 		if (r < 0)

@@ -46,7 +46,7 @@ int cmd_list(int argc, char **argv)
 	size_t n = 0;
 	int opt, r;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "hj" CLI_SELECT_SHORT, opts, NULL)) != -1) {
 		r = cli_select_option("list", opt, optarg, &sel);
 		if (r < 0)

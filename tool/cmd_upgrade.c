@@ -131,9 +131,10 @@ static int run(int argc, char **argv, bool follow)
 	bool json = cli_global()->json;
 	const char *log_opt = NULL, *log_path;
 	int opt, r, li = 0, n_sources = 0;
+	char name[40];
 
 	fota_timeouts_default(&job.timeouts);
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
 		unsigned *field = timeout_field(&job.timeouts, opt);
 
@@ -150,8 +151,8 @@ static int run(int argc, char **argv, bool follow)
 		}
 		if (follow && (opt == OPT_URL || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
 			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME))
-			return cli_usage_error(cmd, "follow sends nothing to the module: '%s' does not apply",
-					       argv[optind - 1]);
+			return cli_usage_error(cmd, "follow sends nothing to the module: %s does not apply",
+					       cli_option_name(opts, opt, name, sizeof(name)));
 		switch (opt) {
 		case 'h':
 			fputs(follow ? follow_help : upgrade_help, stdout);

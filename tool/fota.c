@@ -88,6 +88,15 @@ int fota_fail_code(struct fota_ctx *c, enum urc_event event, int code)
 	return fota_fail(c, -EIO, code, "%s", text);
 }
 
+void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t sent, uint64_t total, uint64_t t0_ms)
+{
+	double secs = (double)(fota_now_ms() - t0_ms) / 1000.0;
+
+	reporter_emit(c->job->reporter, &(struct report_event){
+		.kind = REPORT_TRANSFER, .port = c->job->port, .phase = phase, .percent = -1, .bytes = sent,
+		.total = total, .rate_bps = secs > 0 ? (double)sent / secs : 0 });
+}
+
 bool fota_cancelled(const struct fota_ctx *c)
 {
 	return (c->job->cancel && *c->job->cancel) || usbxfer_cancel_requested();
@@ -307,11 +316,8 @@ struct stream_state {
 static int stream_progress(void *user, uint64_t sent, uint64_t total)
 {
 	struct stream_state *s = user;
-	double secs = (double)(fota_now_ms() - s->t0) / 1000.0;
 
-	reporter_emit(s->c->job->reporter, &(struct report_event){
-		.kind = REPORT_TRANSFER, .port = s->c->job->port, .phase = FOTA_PHASE_DOWNLOAD, .percent = -1,
-		.bytes = sent, .total = total, .rate_bps = secs > 0 ? (double)sent / secs : 0 });
+	fota_report_transfer(s->c, FOTA_PHASE_DOWNLOAD, sent, total, s->t0);
 	/* the module ended the download early (e.g. FILEEND,564): stop sending */
 	if (s->c->download_ended && s->c->download_end_code != 0)
 		return -EIO;

@@ -37,6 +37,11 @@ void fota_on_unsolicited(void *user, const struct at_line *line)
 	}
 	c->t_last_report = fota_now_ms();
 	report_urc(c, &u);
+	/* The update has begun when the module says so, even if FILEEND,
+	 * START, UPDATING and END all came in one read. */
+	if ((u.event == URC_EVENT_START || u.event == URC_EVENT_UPDATING || u.event == URC_EVENT_RESTORE ||
+	     u.event == URC_EVENT_END) && c->phase < FOTA_PHASE_UPDATE)
+		fota_set_phase(c, FOTA_PHASE_UPDATE, "the module updates its firmware: do not power it off");
 	switch (u.event) {
 	case URC_EVENT_FILESTART:
 	case URC_EVENT_FTPSTART:
@@ -254,7 +259,7 @@ int fota_follow(struct fota_ctx *c)
 	if (c->job->source == FOTA_SOURCE_FOLLOW || c->job->source == FOTA_SOURCE_UPLOAD)
 		fota_set_phase(c, FOTA_PHASE_UPDATE, c->job->source == FOTA_SOURCE_FOLLOW
 						 ? "following the module's reports" : NULL);
-	else if (c->phase != FOTA_PHASE_DOWNLOAD)
+	else if (c->phase < FOTA_PHASE_DOWNLOAD) /* never back: the reports may have moved it on */
 		fota_set_phase(c, FOTA_PHASE_DOWNLOAD, NULL);
 	r = follow_until_end(c);
 	if (r == 0)

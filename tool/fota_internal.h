@@ -56,6 +56,8 @@ void fota_link_close(struct fota_ctx *c);
 int fota_identify(struct fota_ctx *c, char *model, size_t model_cap, char *rev, size_t rev_cap,
 		  char *imei, size_t imei_cap);
 bool fota_cancelled(const struct fota_ctx *c);
+/* A REPORT_TRANSFER of phase: sent of total bytes since t0_ms. */
+void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t sent, uint64_t total, uint64_t t0_ms);
 
 /* fota_follow.c: from after AT+QFOTADL's OK to the end: URCs, reboots, END,
  * verification. */

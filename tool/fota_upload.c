@@ -48,11 +48,8 @@ struct upload_state {
 static int upload_progress(void *user, uint64_t sent, uint64_t total)
 {
 	struct upload_state *u = user;
-	double secs = (double)(fota_now_ms() - u->t0) / 1000.0;
 
-	reporter_emit(u->c->job->reporter, &(struct report_event){
-		.kind = REPORT_TRANSFER, .port = u->c->job->port, .phase = FOTA_PHASE_UPLOAD, .percent = -1,
-		.bytes = sent, .total = total, .rate_bps = secs > 0 ? (double)sent / secs : 0 });
+	fota_report_transfer(u->c, FOTA_PHASE_UPLOAD, sent, total, u->t0);
 	return 0;
 }
 

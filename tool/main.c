@@ -21,6 +21,8 @@ static const struct {
 	{ "info", cmd_info, "model, firmware revision and IMEI of one module" },
 	{ "upgrade", cmd_upgrade, "upgrade one module (FILE stream, --url, or --upload)" },
 	{ "follow", cmd_follow, "follow a module that is already upgrading to the end" },
+	{ "station", cmd_station, "upgrade many modules at once (--all, -p ..., --policy)" },
+	{ "auto", cmd_auto, "apply the policy to the module on one port (run by udev/systemd)" },
 	{ "explain", cmd_explain, "what a module's error code means" },
 };
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qfota/audit.h"
 #include "qfota/cleanup.h"
 #include "qfota/policy.h"
 #include "qfota/url.h"
@@ -58,13 +59,38 @@ static int fail(struct policy_error *err, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(struct policy_error *err, unsigned line, const char *fmt, ...)
 {
+	_cleanup_free_ char *text = NULL, *shown = NULL;
 	va_list ap;
+	int r;
 
 	err->line = line;
 	va_start(ap, fmt);
-	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	r = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	/* A quoted field may hold a URL with credentials (file=ftp://u:p@h/x, a
+	 * typo'd url:...): redacted before it is cut to size, so that no cut
+	 * between a password and its '@' can show it (found by fuzz-policy). */
+	if (r < 0 || audit_redact(text, &shown) < 0)
+		snprintf(err->reason, sizeof(err->reason), "line %u is not valid (out of memory)", line);
+	else
+		snprintf(err->reason, sizeof(err->reason), "%s", shown);
 	return -EINVAL;
+}
+
+/* A field quoted in a message, cut to cap - 1 bytes with "..." — its
+ * credentials redacted before the cut, which could otherwise fall between a
+ * password and its '@' (found by fuzz-policy). */
+static const char *field_shown(const char *f, size_t n, char *buf, size_t cap)
+{
+	_cleanup_free_ char *raw = strndup(f, n), *red = NULL;
+
+	if (!raw || audit_redact(raw, &red) < 0)
+		snprintf(buf, cap, "(not shown)");
+	else if (strlen(red) < cap)
+		snprintf(buf, cap, "%s", red);
+	else
+		snprintf(buf, cap, "%.*s...", (int)(cap - 4), red);
+	return buf;
 }
 
 static bool all_of(const char *s, size_t n, const char *extra)
@@ -113,13 +139,14 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 		       struct policy_error *err)
 {
 	const char *eq = memchr(f, '=', n);
+	char quoted[64];
 	size_t klen, vlen;
 	const char *v;
 	unsigned bit;
 	int r;
 
 	if (!eq)
-		return fail(err, line, "'%.*s' is not KEY=VALUE", (int)(n > 60 ? 60 : n), f);
+		return fail(err, line, "'%s' is not KEY=VALUE", field_shown(f, n, quoted, sizeof(quoted)));
 	klen = (size_t)(eq - f);
 	v = eq + 1;
 	vlen = n - klen - 1;
@@ -135,8 +162,8 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 	else if (KEY("upload-name"))
 		bit = F_UPLOAD_NAME;
 	else
-		return fail(err, line, "unknown key '%.*s' (known: model from to file url upload upload-name)",
-			    (int)(klen > 40 ? 40 : klen), f);
+		return fail(err, line, "unknown key '%s' (known: model from to file url upload upload-name)",
+			    field_shown(f, klen, quoted, 44));
 	if (vlen == 0)
 		return fail(err, line, "%.*s= has no value", (int)klen, f);
 	if (*seen & bit)

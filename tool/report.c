@@ -14,7 +14,7 @@
 struct reporter {
 	enum report_style style;
 	FILE *data, *progress;
-	bool quiet, colour, line_live;
+	bool quiet, colour, data_colour, line_live;
 	pthread_mutex_t lock;
 	uint64_t last_draw_ms;
 	int last_decile_transfer, last_decile_module;
@@ -69,6 +69,8 @@ int reporter_new(enum report_style style, FILE *data, FILE *progress, struct rep
 	r->progress = progress;
 	/* https://no-color.org: any non-empty NO_COLOR disables colour */
 	r->colour = style == REPORT_STYLE_TTY && !(no_colour && *no_colour);
+	/* the result line: coloured only when stdout is itself a terminal */
+	r->data_colour = r->colour && data && isatty(fileno(data));
 	r->last_decile_transfer = r->last_decile_module = -1;
 	r->tty_module_percent = -1;
 	r->last_phase = (enum fota_phase)-1;
@@ -297,13 +299,15 @@ static void emit_text(struct reporter *r, const struct report_event *ev)
 		break; /* shown through phases and progress; JSON carries them raw */
 	case REPORT_RESULT:
 		end_live_line(r);
-		if (res->ok)
+		if (res->ok && res->err == -EALREADY) /* already at the target */
+			fprintf(r->data, "%s: nothing to do: %s\n", ev->port, res->message);
+		else if (res->ok)
 			fprintf(r->data, "%s: %supgraded%s %s %s -> %s (IMEI %s) in %llu s\n", ev->port,
-				r->colour ? "\033[32m" : "", r->colour ? "\033[0m" : "", res->model, res->from,
+				r->data_colour ? "\033[32m" : "", r->data_colour ? "\033[0m" : "", res->model, res->from,
 				res->to, res->imei, (unsigned long long)(res->total_ms / 1000));
 		else
 			fprintf(r->data, "%s: %sFAILED%s in %s: %s\n", ev->port ? ev->port : "",
-				r->colour ? "\033[31m" : "", r->colour ? "\033[0m" : "",
+				r->data_colour ? "\033[31m" : "", r->data_colour ? "\033[0m" : "",
 				fota_phase_to_string(res->phase), res->message);
 		fflush(r->data);
 		break;

@@ -115,7 +115,7 @@ static unsigned term_rows(const struct station_view *v)
 
 static void format_row(const struct station_view *v, const struct row *r, uint64_t t, char *out, size_t cap)
 {
-	char pct[8] = "", rate[16] = "";
+	char pct[16] = "", rate[16] = "";
 	uint64_t el = ((r->t_end_ms ? r->t_end_ms : t) - v->t0_ms) / 1000;
 
 	if (r->percent >= 0)

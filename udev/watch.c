@@ -26,6 +26,36 @@ static unsigned long long now_ms(void)
 	return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL;
 }
 
+/* The monitor exists only during a wait (monitor_open at its start,
+ * monitor_close at its end): every wait enumerates after enabling it, so
+ * nothing is missed, and between waits nothing queues. A station's watches
+ * sit idle for minutes while every other module reboots; an idle monitor
+ * would fill with their uevents (a real netlink socket then drops events;
+ * umockdev's uevent sender aborts the testbed at 10 queued datagrams). */
+static int monitor_open(struct udev_watch *w)
+{
+	int r;
+
+	if (w->mon)
+		return 0;
+	w->mon = udev_monitor_new_from_netlink(w->udev, "udev");
+	if (!w->mon)
+		return -errno ?: -EIO;
+	r = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "usb", "usb_device");
+	if (r >= 0)
+		r = udev_monitor_enable_receiving(w->mon);
+	if (r < 0) {
+		w->mon = udev_monitor_unref(w->mon);
+		return r;
+	}
+	return 0;
+}
+
+static void monitor_close(struct udev_watch *w)
+{
+	w->mon = udev_monitor_unref(w->mon);
+}
+
 int udev_watch_new(const char *port, struct udev_watch **ret)
 {
 	struct udev_watch *w;
@@ -42,16 +72,11 @@ int udev_watch_new(const char *port, struct udev_watch **ret)
 		r = -errno ?: -ENOMEM;
 		goto fail;
 	}
-	w->mon = udev_monitor_new_from_netlink(w->udev, "udev");
-	if (!w->mon) {
-		r = -errno ?: -EIO;
-		goto fail;
-	}
-	r = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "usb", "usb_device");
-	if (r >= 0)
-		r = udev_monitor_enable_receiving(w->mon);
+	/* Fail here, not in the middle of an upgrade, if no monitor can be had. */
+	r = monitor_open(w);
 	if (r < 0)
 		goto fail;
+	monitor_close(w);
 	udev_port_peer("/sys", port, w->peer);
 	qfota_debug("udev: watching port %s%s%s", w->port, w->peer[0] ? " and its peer " : "", w->peer);
 	*ret = w;
@@ -152,10 +177,8 @@ static int wait_readable(struct udev_watch *w, unsigned long long deadline)
 	return poll(&pfd, 1, slice) > 0;
 }
 
-int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_ms)
+static int wait_gone(struct udev_watch *w, int old_devnum, unsigned long long deadline)
 {
-	unsigned long long deadline = now_ms() + timeout_ms;
-
 	for (;;) {
 		char port[UDEV_PORT_MAX], action[16];
 		int devnum;
@@ -173,11 +196,21 @@ int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_
 	}
 }
 
-int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
-			 const volatile bool *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum)
+int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_ms)
 {
 	unsigned long long deadline = now_ms() + timeout_ms;
+	int r = monitor_open(w);
 
+	if (r < 0)
+		return r;
+	r = wait_gone(w, old_devnum, deadline);
+	monitor_close(w);
+	return r;
+}
+
+static int wait_back(struct udev_watch *w, int old_devnum, unsigned long long deadline, const volatile bool *cancel,
+		     char ret_port[UDEV_PORT_MAX], int *ret_devnum)
+{
 	for (;;) {
 		char port[UDEV_PORT_MAX], action[16];
 		int devnum;
@@ -198,4 +231,17 @@ int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_
 			return -ETIMEDOUT;
 		}
 	}
+}
+
+int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
+			 const volatile bool *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum)
+{
+	unsigned long long deadline = now_ms() + timeout_ms;
+	int r = monitor_open(w);
+
+	if (r < 0)
+		return r;
+	r = wait_back(w, old_devnum, deadline, cancel, ret_port, ret_devnum);
+	monitor_close(w);
+	return r;
 }

@@ -271,13 +271,13 @@ int usbxfer_discover(const struct usbxfer_select *sel, struct usbxfer_module **r
 	n = libusb_get_device_list(ctx, &list);
 	if (n < 0) {
 		r = usbxfer_errno_from_libusb((int)n);
-		libusb_exit(ctx);
+		usbxfer_ctx_free(ctx);
 		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "listing USB devices: %s", libusb_error_name((int)n));
 	}
 	mods = calloc((size_t)n + 1, sizeof(*mods));
 	if (!mods) {
 		libusb_free_device_list(list, 1);
-		libusb_exit(ctx);
+		usbxfer_ctx_free(ctx);
 		return -ENOMEM;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -291,7 +291,7 @@ int usbxfer_discover(const struct usbxfer_select *sel, struct usbxfer_module **r
 			count++;
 	}
 	libusb_free_device_list(list, 1);
-	libusb_exit(ctx);
+	usbxfer_ctx_free(ctx);
 	qsort(mods, count, sizeof(*mods), port_cmp);
 	qfota_debug("discover: %zu Quectel module(s) match", count);
 	*ret_modules = count ? TAKE_PTR(mods) : NULL;

@@ -354,7 +354,7 @@ static void usb_close(struct usbxfer_link *link)
 	if (l->h && !leak)
 		libusb_close(l->h);
 	if (l->ctx && !leak)
-		libusb_exit(l->ctx);
+		usbxfer_ctx_free(l->ctx);
 	free(l->ring);
 	free(l);
 }

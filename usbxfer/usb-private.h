@@ -16,6 +16,9 @@ int usbxfer_errno_from_transfer_status(enum libusb_transfer_status status);
 
 /* A libusb context of our own, its log routed through qfota's (ctx.c). */
 int usbxfer_ctx_new(libusb_context **ret);
+/* Handles pending events (dropping libusb's hotplug references), then
+ * libusb_exit. Accepts NULL. */
+void usbxfer_ctx_free(libusb_context *ctx);
 
 /* Fills m from the device descriptors and sysfs, without opening it (discover.c). */
 int usbxfer_module_describe(libusb_device *dev, struct usbxfer_module *ret);

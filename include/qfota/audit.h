@@ -4,7 +4,7 @@
  *
  * A line: {"time":"2026-11-22T03:57:10.123Z","host":"...","port":"1-4.2",
  *   "model":"EC200U","imei":"...","from":"...","to":"...","ok":false,
- *   "result":"failed","exit_code":5,"errno":-110,"error":"timed out",
+ *   "result":"failed" (or "ok", "skipped": already at the target),"exit_code":5,"errno":-110,"error":"timed out",
  *   "code":505,"phase":"update","message":"...","total_ms":...,
  *   "download_ms":...,"update_ms":...,"reboot_ms":...}
  * "code" is the module's own code (FOTA <err>, CME), null when it gave none;

@@ -6,9 +6,13 @@
  * follows both (DESIGN.md: "device did not come back" is the most reported
  * failure of every flashing tool).
  *
- * Create the watch *before* the action that makes the module reboot: its
- * monitor is enabled at once, so no uevent between the action and the wait is
- * lost.
+ * Each wait enables a uevent monitor, then enumerates the port, then reads
+ * uevents until it decides: a module that left or came back before the wait
+ * is found by the enumeration (its device number differs), one during the
+ * wait by the monitor. Between waits no monitor exists, so an idle watch
+ * queues nothing (a station's 64 watches would otherwise each fill with every
+ * other module's reboots). Create the watch before the action that makes the
+ * module reboot, and note the device number then.
  */
 #ifndef QFOTA_UDEVWATCH_H
 #define QFOTA_UDEVWATCH_H

@@ -22,6 +22,16 @@ static char *subst(const char *arg, const char *dir)
 	return out;
 }
 
+/* Not print_message(): cmocka cuts its messages at 1 KiB, and the end of a
+ * failing run's stderr is what says why. */
+static void dump(const struct qrun *q)
+{
+	fflush(stdout);
+	fprintf(stderr, "--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
+		q->record ? q->record : "(none)");
+	fflush(stderr);
+}
+
 void qrun(struct qrun *q, const char *dir, const char *const vm_args[], const char *const qfota_args[],
 	  unsigned timeout_ms)
 {
@@ -48,9 +58,10 @@ void qrun(struct qrun *q, const char *dir, const char *const vm_args[], const ch
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
 	q->record = tu_read_file(rec);
-	if (q->run.timed_out)
-		fail_msg("qfota under the runner did not finish within %u ms\nstdout:\n%s\nstderr:\n%s", timeout_ms,
-			 q->run.out, q->run.err);
+	if (q->run.timed_out) {
+		dump(q);
+		fail_msg("qfota under the runner did not finish within %u ms", timeout_ms);
+	}
 }
 
 void qrun_clear(struct qrun *q)
@@ -58,12 +69,6 @@ void qrun_clear(struct qrun *q)
 	tu_run_clear(&q->run);
 	free(q->record);
 	q->record = NULL;
-}
-
-static void dump(const struct qrun *q)
-{
-	print_message("--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
-		      q->record ? q->record : "(none)");
 }
 
 void qrun_assert_exit(const struct qrun *q, int code)
@@ -135,4 +140,51 @@ void qrun_pack(const char *profile, unsigned long long size, const char *out, co
 	if (r.status != 0)
 		fail_msg("vmodule pack failed: %s", r.err);
 	tu_run_clear(&r);
+}
+
+int qrun_setup_dir(void **state)
+{
+	char *dir = tu_mkdtemp();
+
+	if (!dir)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+int qrun_teardown_dir(void **state)
+{
+	tu_rmrf(*state);
+	free(*state);
+	return 0;
+}
+
+void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], const char *script,
+		 unsigned timeout_ms)
+{
+	char vm[256], rec[128];
+	char *argv[32];
+	size_t n = 0;
+
+	memset(q, 0, sizeof(*q));
+	snprintf(q->dir, sizeof(q->dir), "%s", dir);
+	snprintf(rec, sizeof(rec), "%s/record", dir);
+	remove(rec);
+	argv[n++] = vm;
+	tu_build_path("vmodule", vm, sizeof(vm));
+	for (size_t i = 0; vm_args && vm_args[i] && n < 24; i++)
+		argv[n++] = (char *)vm_args[i];
+	argv[n++] = (char *)"--record";
+	argv[n++] = rec;
+	argv[n++] = (char *)"--";
+	argv[n++] = (char *)"sh";
+	argv[n++] = (char *)"-c";
+	argv[n++] = (char *)script;
+	argv[n] = NULL;
+	assert_int_equal(tu_run(argv, NULL, timeout_ms, &q->run), 0);
+	q->record = tu_read_file(rec);
+	if (q->run.timed_out) {
+		dump(q);
+		fail_msg("the script under the runner did not finish within %u ms", timeout_ms);
+	}
 }

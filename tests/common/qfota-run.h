@@ -35,4 +35,13 @@ void qrun_assert_exit(const struct qrun *q, int code);
  * e.g. {"--corrupt", NULL}. */
 void qrun_pack(const char *profile, unsigned long long size, const char *out, const char *const extra[]);
 
+/* cmocka setup/teardown: *state becomes a fresh scratch directory under /tmp. */
+int qrun_setup_dir(void **state);
+int qrun_teardown_dir(void **state);
+
+/* Runs `sh -c script` under build/vmodule VM_ARGS... --record DIR/record, for
+ * cases that need more than one qfota or a signal (timeout -s INT). */
+void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], const char *script,
+		 unsigned timeout_ms);
+
 #endif

@@ -19,27 +19,21 @@
 #define URL_HTTP "http://fota.example.com/pkg.pack"
 #define URL_FTP "FTP://u:p@fota.example.com/pkg.pack"
 
+/* Every case's packages, made once per test in its scratch directory. */
 static int setup(void **state)
 {
-	char *dir = tu_mkdtemp();
 	char pkg[128];
 
-	if (!dir)
+	if (qrun_setup_dir(state) < 0)
 		return -1;
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", (char *)*state);
 	qrun_pack("ec200u", 200000, pkg, NULL);
-	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", dir);
+	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", (char *)*state);
 	qrun_pack("eg25", 100000, pkg, NULL);
-	*state = dir;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	tu_rmrf(*state);
-	free(*state);
-	return 0;
-}
+#define teardown qrun_teardown_dir
 
 enum mode { FILE_MODE, HTTP_MODE, FTP_MODE, UPLOAD_MODE };
 
@@ -204,35 +198,21 @@ static void test_bad_input_sends_nothing(void **state)
 }
 
 /* SIGINT while the package streams (the module NAKs, so the stream is in
- * progress for sure): stop, release, driver back, exit 130. */
+ * progress for sure): stop, release, driver back, exit 130. timeout(1) sends
+ * SIGINT to qfota itself; --preserve-status returns qfota's status. */
 static void test_sigint_during_download(void **state)
 {
 	const char *dir = *state;
-	char pkg[128], qf[256];
+	char qf[256], script[1024];
 	struct qrun q;
 
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
-	tu_build_path("qfota", qf, sizeof(qf));
-	/* timeout(1) sends SIGINT to qfota itself; --preserve-status returns qfota's status */
-	{
-		char vm[256], rec[128];
-		char *argv[] = { vm, "--profile", "ec200u", "--fault", "nak", "--record", rec, "--",
-				 "timeout", "--preserve-status", "-s", "INT", "2", qf, "upgrade", "--port", "1-1",
-				 pkg, NULL };
-		struct tu_run r;
-		char *record;
-
-		tu_build_path("vmodule", vm, sizeof(vm));
-		snprintf(rec, sizeof(rec), "%s/record", dir);
-		assert_int_equal(tu_run(argv, NULL, RUN_MS, &r), 0);
-		record = tu_read_file(rec);
-		q.run = r;
-		q.record = record;
-		qrun_assert_exit(&q, 130);
-		qrun_assert_says(&q, "interrupted");
-		qrun_assert_released(&q, "1-1");
-		qrun_clear(&q);
-	}
+	snprintf(script, sizeof(script), "timeout --preserve-status -s INT 2 %s upgrade --port 1-1 %s/ec200u.pack",
+		 tu_build_path("qfota", qf, sizeof(qf)), dir);
+	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "nak", NULL }, script, RUN_MS);
+	qrun_assert_exit(&q, 130);
+	qrun_assert_says(&q, "interrupted");
+	qrun_assert_released(&q, "1-1");
+	qrun_clear(&q);
 }
 
 /* SIGINT while the module updates (END never comes): qfota does not touch the
@@ -240,18 +220,12 @@ static void test_sigint_during_download(void **state)
 static void test_sigint_during_update(void **state)
 {
 	const char *dir = *state;
-	char pkg[128], qf[256], vm[256], rec[128];
-	char *argv[] = { vm, "--profile", "ec200u", "--fault", "no-end", "--record", rec, "--",
-			 "timeout", "--preserve-status", "-s", "INT", "3", qf, "upgrade", "--port", "1-1", pkg, NULL };
+	char qf[256], script[1024];
 	struct qrun q;
 
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
-	tu_build_path("qfota", qf, sizeof(qf));
-	tu_build_path("vmodule", vm, sizeof(vm));
-	snprintf(rec, sizeof(rec), "%s/record", dir);
-	memset(&q, 0, sizeof(q));
-	assert_int_equal(tu_run(argv, NULL, RUN_MS, &q.run), 0);
-	q.record = tu_read_file(rec);
+	snprintf(script, sizeof(script), "timeout --preserve-status -s INT 3 %s upgrade --port 1-1 %s/ec200u.pack",
+		 tu_build_path("qfota", qf, sizeof(qf)), dir);
+	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "no-end", NULL }, script, RUN_MS);
 	qrun_assert_exit(&q, 10);
 	qrun_assert_says(&q, "still upgrading");
 	qrun_assert_says(&q, "qfota follow --port 1-1");
@@ -264,40 +238,25 @@ static void test_sigint_during_update(void **state)
 static void test_second_qfota_is_busy(void **state)
 {
 	const char *dir = *state;
-	char script[1024], qf[256], pkg[128];
+	char script[1024], qf[256], said[64];
+	const char *p;
 	struct qrun q;
 
 	tu_build_path("qfota", qf, sizeof(qf));
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
 	snprintf(script, sizeof(script),
-		 "%s upgrade --port 1-1 --timeout-stall 2 %s >/dev/null 2>&1 & first=$!; sleep 0.5; "
-		 "%s upgrade --port 1-1 %s; echo second=$? first_pid=$first; wait $first; echo first=$?",
-		 qf, pkg, qf, pkg);
-	memset(&q, 0, sizeof(q));
-	{
-		char vm[256], rec[128];
-		char *argv[] = { vm, "--profile", "ec200u", "--fault", "nak", "--record", rec, "--", "sh", "-c",
-				 script, NULL };
-
-		tu_build_path("vmodule", vm, sizeof(vm));
-		snprintf(rec, sizeof(rec), "%s/record", dir);
-		assert_int_equal(tu_run(argv, NULL, RUN_MS, &q.run), 0);
-		q.record = tu_read_file(rec);
-	}
+		 "%s upgrade --port 1-1 --timeout-stall 2 %s/ec200u.pack >/dev/null 2>&1 & first=$!; sleep 0.5; "
+		 "%s upgrade --port 1-1 %s/ec200u.pack; echo second=$? first_pid=$first; wait $first; echo first=$?",
+		 qf, dir, qf, dir);
+	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "nak", NULL }, script, RUN_MS);
 	qrun_assert_says(&q, "second=4");
 	qrun_assert_says(&q, "is busy: qfota (PID ");
 	qrun_assert_says(&q, "first=9"); /* the first ran into its own NAK timeout, nothing else */
-	{
-		/* the PID named is the first qfota's */
-		const char *p = strstr(q.run.out, "first_pid=");
-		char pid[32], said[64];
-
-		assert_non_null(p);
-		snprintf(pid, sizeof(pid), "%ld", strtol(p + 10, NULL, 10));
-		snprintf(said, sizeof(said), "(PID %s)", pid);
-		qrun_assert_says(&q, said);
-	}
-	assert_int_equal(tu_record_count(q.record, "1-1", "cmd"), 5); /* ATE0 ATI CGSN QFLDS QFOTADL: the first's only */
+	p = strstr(q.run.out, "first_pid=");
+	assert_non_null(p);
+	snprintf(said, sizeof(said), "(PID %ld)", strtol(p + 10, NULL, 10)); /* the PID named is the first's */
+	qrun_assert_says(&q, said);
+	/* ATE0 ATI CGSN QFLDS QFOTADL: the first qfota's only */
+	assert_int_equal(tu_record_count(q.record, "1-1", "cmd"), 5);
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
 }

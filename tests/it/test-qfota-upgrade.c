@@ -16,22 +16,8 @@
 
 #define RUN_MS 120000
 
-static int setup(void **state)
-{
-	char *dir = tu_mkdtemp();
-
-	if (!dir)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tu_rmrf(*state);
-	free(*state);
-	return 0;
-}
+#define setup qrun_setup_dir
+#define teardown qrun_teardown_dir
 
 static void assert_upgraded(const struct qrun *q, const char *port, const char *mode, const char *reboots)
 {

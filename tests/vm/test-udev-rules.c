@@ -555,7 +555,7 @@ static char *unit_copy(const char *name, const char *exec, const char *extra)
 static void test_unit_verify(void **state)
 {
 	char *inst = unit_copy("unit-ok", "/bin/true", ""), *out;
-	const char *verify[] = { "systemd-analyze", "verify", inst, NULL };
+	const char *verify[] = { "systemd-analyze", "verify", "--man=no", inst, NULL };
 	const char *security[] = { "systemd-analyze", "security", "--offline=yes", "--threshold=30", inst, NULL };
 	int status;
 

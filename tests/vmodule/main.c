@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	      "  -n, --count N          modules (default 1, at most 100)\n"
 	      "  -p, --profile NAME     ec200u (default), eg25, ep06\n"
 	      "  -b, --port-base PORT   first port: 1-1 gives 1-1, 1-2, ...; 1-4. gives 1-4.1, 1-4.2, ...\n"
+	      "                         (after 1-4.31 the next hub: 1-5.1, ...)\n"
 	      "                         behind a hub (default 1-1)\n"
 	      "  -P, --pace NAME        fast (default), demo, usb2\n"
 	      "  -f, --fault SPEC       fault for every module; N=SPEC for module N only (1 = first)\n"
@@ -130,7 +131,9 @@ static char luhn(const char *body)
 	return (char)('0' + (10 - sum % 10) % 10);
 }
 
-/* "1-1" + i -> "1-(1+i)"; "1-4." + i -> "1-4.(1+i)". */
+/* "1-1" + i -> "1-(1+i)"; "1-4." + i -> "1-4.(1+i)". A hub has 31 ports at
+ * most: past them the next hub's ("1-4." + 31 -> "1-5.1"), as a station of
+ * several hubs would be wired. */
 static int make_port(const char *base, unsigned i, char *buf, size_t cap)
 {
 	size_t n = strlen(base);
@@ -140,7 +143,16 @@ static int make_port(const char *base, unsigned i, char *buf, size_t cap)
 	if (n == 0 || n > 20)
 		return -EINVAL;
 	if (base[n - 1] == '.') {
-		snprintf(buf, cap, "%s%u", base, 1 + i);
+		const char *hub = n >= 2 ? base + n - 2 : base;
+		char *end;
+
+		while (hub > base && hub[-1] >= '0' && hub[-1] <= '9')
+			hub--;
+		first = strtoul(hub, &end, 10);
+		if (i < 31 || end == hub || *end != '.')
+			snprintf(buf, cap, "%s%u", base, 1 + i);
+		else
+			snprintf(buf, cap, "%.*s%lu.%u", (int)(hub - base), base, first + i / 31, 1 + i % 31);
 		return 0;
 	}
 	sep = strrchr(base, '.');

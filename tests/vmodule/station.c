@@ -322,6 +322,7 @@ static void *worker(void *arg)
 
 struct vm_station *vm_station_new(void)
 {
+	vm_uevent_shim_link();
 	const char *pre = getenv("LD_PRELOAD");
 	struct vm_station *st;
 	pthread_condattr_t ca;

@@ -1,0 +1,322 @@
+/* qfota station and qfota auto against virtual modules: 32 at once with four
+ * faulted, the plug-in path by policy (upgrade, then skip at the target),
+ * unknown models and revisions, malformed policies refused before anything
+ * is sent, --json events tagged with their port. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/qfota-run.h"
+#include "common/testutil.h"
+
+#define RUN_MS 100000
+#define R15 "EC200UCNAAR03A15M08"
+#define R16 "EC200UCNAAR03A16M08"
+
+static int setup(void **state)
+{
+	char *dir = tu_mkdtemp();
+
+	if (!dir)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tu_rmrf(*state);
+	free(*state);
+	return 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The runner's port of module i (1-based) with --port-base 1-4.: 31 per hub. */
+static void port_of(unsigned i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "1-%u.%u", 4 + (i - 1) / 31, 1 + (i - 1) % 31);
+}
+
+static void assert_revision(const struct qrun *q, const char *port, bool changed)
+{
+	char *rev0 = tu_record_get(q->record, port, "revision_before", false);
+	char *rev1 = tu_record_get(q->record, port, "revision", true);
+
+	assert_non_null(rev0);
+	assert_non_null(rev1);
+	if (changed != (strcmp(rev0, rev1) != 0))
+		fail_msg("module on %s: revision %s -> %s, expected it %schanged", port, rev0, rev1, changed ? "" : "un");
+	free(rev0);
+	free(rev1);
+}
+
+static size_t qfotadl_count(const struct qrun *q, const char *port)
+{
+	size_t n = 0;
+	char key[64];
+	const char *s = q->record;
+
+	snprintf(key, sizeof(key), "%s cmd AT+QFOTADL=", port);
+	while (s && (s = strstr(s, key))) {
+		if (s == q->record || s[-1] == '\n')
+			n++;
+		s += strlen(key);
+	}
+	return n;
+}
+
+/* 32 modules, four faulted in different ways: exactly the other 28 succeed,
+ * and each fault is reported on its own port. */
+static void test_station_32_with_four_faults(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], port[16], line[128];
+	struct qrun q;
+	struct {
+		unsigned index;
+		const char *result;   /* its result line */
+		bool gone;            /* off the bus at the end */
+	} faults[] = {
+		{ 3, "FAILED (exit 5) in download: ", false },  /* code:547 at FILEEND */
+		{ 9, "FAILED (exit 7) in reboot: ", true },     /* never-back */
+		{ 17, "FAILED (exit 9) in download: the module took no data", false }, /* nak */
+		{ 25, "FAILED (exit 7) in download: the module vanished after", true }, /* unplug-byte */
+	};
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 300000, pkg, NULL);
+	qrun(&q, dir,
+	     (const char *const[]){ "--count", "32", "--port-base", "1-4.", "--fault", "3=code:547", "--fault",
+				    "9=never-back", "--fault", "17=nak", "--fault", "25=unplug-byte:50000", NULL },
+	     (const char *const[]){ "station", "--all", "--timeout-stall", "2", "--timeout-reboot", "3", "--log",
+				    "@DIR/audit", pkg, NULL },
+	     RUN_MS);
+	qrun_assert_exit(&q, 7); /* lost (7) ranks above timeout (9) and download (5) */
+	qrun_assert_says(&q, "station: 32 modules: 28 upgraded, 0 skipped, 4 failed (exit 7)");
+	assert_int_equal(tu_count(q.run.out, ": upgraded EC200U " R15 " -> " R16), 28);
+	for (unsigned i = 1; i <= 32; i++) {
+		size_t f = 0;
+
+		port_of(i, port, sizeof(port));
+		while (f < 4 && faults[f].index != i)
+			f++;
+		if (f == 4) {
+			snprintf(line, sizeof(line), "%s: upgraded EC200U", port);
+			qrun_assert_says(&q, line);
+			assert_revision(&q, port, true);
+		} else {
+			snprintf(line, sizeof(line), "%s: %s", port, faults[f].result);
+			qrun_assert_says(&q, line);
+			snprintf(line, sizeof(line), "  failed %s (exit", port);
+			qrun_assert_says(&q, line);
+			if (!faults[f].gone)
+				assert_revision(&q, port, false);
+		}
+		qrun_assert_released(&q, port);
+	}
+	/* one audit line per module */
+	{
+		char path[160], *audit;
+
+		snprintf(path, sizeof(path), "%s/audit", dir);
+		audit = tu_read_file(path);
+		assert_non_null(audit);
+		assert_int_equal(tu_count(audit, "\n"), 32);
+		assert_int_equal(tu_count(audit, "\"result\":\"ok\""), 28);
+		assert_int_equal(tu_count(audit, "\"result\":\"failed\""), 4);
+		assert_non_null(strstr(audit, "\"port\":\"1-5.1\""));
+		free(audit);
+	}
+	qrun_clear(&q);
+}
+
+/* Several -p: only those modules; --json: every event carries its port. */
+static void test_station_ports_json(void **state)
+{
+	const char *dir = *state;
+	char pkg[128];
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 100000, pkg, NULL);
+	qrun(&q, dir, (const char *const[]){ "--count", "3", NULL },
+	     (const char *const[]){ "station", "--json", "-p", "1-1", "-p", "1-3", pkg, NULL }, RUN_MS);
+	qrun_assert_exit(&q, 0);
+	assert_revision(&q, "1-1", true);
+	assert_revision(&q, "1-3", true);
+	qrun_assert_nothing_sent(&q, "1-2");
+	assert_int_equal(tu_count(q.run.out, "\"event\":\"result\""), 2);
+	assert_int_equal(tu_count(q.run.out, "\"event\":\"result\",") , 2);
+	assert_true(tu_count(q.run.out, "\"port\":\"1-1\"") > 5);
+	assert_true(tu_count(q.run.out, "\"port\":\"1-3\"") > 5);
+	assert_int_equal(tu_count(q.run.out, "\"port\":\"1-2\""), 0);
+	/* every event line names a port, except the summary */
+	assert_int_equal(tu_count(q.run.out, "\n"), tu_count(q.run.out, "\"port\":\"1-") + 1);
+	qrun_assert_says(&q, "{\"event\":\"summary\",\"modules\":2,\"upgraded\":2,\"skipped\":0,\"failed\":0,"
+			     "\"exit_code\":0,\"failures\":[]}");
+	qrun_clear(&q);
+}
+
+/* build/vmodule ... -- sh -c SCRIPT, with $QFOTA the qfota binary. */
+static void run_sh(struct qrun *q, const char *dir, const char *const vm_args[], const char *script)
+{
+	char vm[256], qf[256], rec[160], env_q[300];
+	char *argv[32];
+	char *env[] = { env_q, NULL };
+	size_t n = 0;
+
+	memset(q, 0, sizeof(*q));
+	snprintf(q->dir, sizeof(q->dir), "%s", dir);
+	snprintf(rec, sizeof(rec), "%s/record", dir);
+	remove(rec);
+	snprintf(env_q, sizeof(env_q), "QFOTA=%s", tu_build_path("qfota", qf, sizeof(qf)));
+	argv[n++] = (char *)tu_build_path("vmodule", vm, sizeof(vm));
+	for (size_t i = 0; vm_args && vm_args[i]; i++)
+		argv[n++] = (char *)vm_args[i];
+	argv[n++] = (char *)"--record";
+	argv[n++] = rec;
+	argv[n++] = (char *)"--";
+	argv[n++] = (char *)"sh";
+	argv[n++] = (char *)"-c";
+	argv[n++] = (char *)script;
+	argv[n] = NULL;
+	assert_int_equal(tu_run(argv, env, RUN_MS, &q->run), 0);
+	q->record = tu_read_file(rec);
+	assert_false(q->run.timed_out);
+}
+
+/* The plug-in path: auto upgrades per policy; run again at the target, it skips. */
+static void test_auto_upgrades_then_skips(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], pol[128], text[512], script[1024], path[160], *audit;
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 200000, pkg, NULL);
+	snprintf(pol, sizeof(pol), "%s/policy.conf", dir);
+	snprintf(text, sizeof(text),
+		 "# the station's policy\nmodel=EC200U from=" R15 " to=" R16 " file=%s\n"
+		 "model=EG25 from=EG25GGBR07A08M2G to=EG25GGBR07A09M2G url=http://fota.example.com/eg25.zip\n", pkg);
+	write_text(pol, text);
+	snprintf(script, sizeof(script),
+		 "\"$QFOTA\" auto --port 1-1 --policy %s --log %s/audit; echo \"first=$?\"; "
+		 "\"$QFOTA\" auto --port 1-1 --policy %s --log %s/audit; echo \"second=$?\"",
+		 pol, dir, pol, dir);
+	run_sh(&q, dir, NULL, script);
+	qrun_assert_exit(&q, 0);
+	qrun_assert_says(&q, "first=0");
+	qrun_assert_says(&q, "second=0");
+	qrun_assert_says(&q, "1-1: policy line 2: " R15 " -> " R16 " (file)");
+	qrun_assert_says(&q, "1-1: upgraded EC200U " R15 " -> " R16);
+	qrun_assert_says(&q, "1-1: skipped: already runs " R16 ", the policy's target (line 2)");
+	assert_revision(&q, "1-1", true);
+	assert_int_equal(qfotadl_count(&q, "1-1"), 1); /* the second run sent no AT+QFOTADL */
+	qrun_assert_released(&q, "1-1");
+	assert_string_equal(q.run.out, "first=0\nsecond=0\n"); /* auto logs to stderr (the journal) */
+	snprintf(path, sizeof(path), "%s/audit", dir);
+	audit = tu_read_file(path);
+	assert_non_null(audit);
+	assert_int_equal(tu_count(audit, "\n"), 2);
+	assert_non_null(strstr(audit, "\"result\":\"ok\""));
+	assert_non_null(strstr(audit, "\"result\":\"skipped\""));
+	free(audit);
+	qrun_clear(&q);
+}
+
+/* No rule for the model, or for its revision: reported, never guessed. */
+static void test_unknown_model_and_revision(void **state)
+{
+	const char *dir = *state;
+	char pol1[128], pol2[128], pkg[128], text[256], script[1024];
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", dir);
+	write_text(pkg, "not checked before a module needs it, but it must be readable");
+	snprintf(pol1, sizeof(pol1), "%s/eg25-only.conf", dir);
+	snprintf(text, sizeof(text), "model=EG25 from=EG25GGBR07A08M2G to=EG25GGBR07A09M2G upload=%s\n", pkg);
+	write_text(pol1, text);
+	snprintf(pol2, sizeof(pol2), "%s/other-rev.conf", dir);
+	write_text(pol2, "model=EC200U from=EC200UCNAAR03A12M08 to=EC200UCNAAR03A13M08 url=http://h.example/x.pack\n");
+	snprintf(script, sizeof(script),
+		 "\"$QFOTA\" auto -p 1-1 --policy %s; echo \"model=$?\"; "
+		 "\"$QFOTA\" station --all --policy %s; echo \"revision=$?\"", pol1, pol2);
+	run_sh(&q, dir, (const char *const[]){ "--count", "2", NULL }, script);
+	qrun_assert_says(&q, "model=1");
+	qrun_assert_says(&q, "1-1: FAILED (exit 1) in connect: the policy has no rule for model EC200U (revision " R15);
+	qrun_assert_says(&q, "revision=1");
+	qrun_assert_says(&q, "1-2: FAILED (exit 1) in connect: the policy has no rule from revision " R15 " of EC200U");
+	qrun_assert_says(&q, "station: 2 modules: 0 upgraded, 0 skipped, 2 failed (exit 1)");
+	assert_int_equal(qfotadl_count(&q, "1-1"), 0);
+	assert_int_equal(qfotadl_count(&q, "1-2"), 0);
+	assert_revision(&q, "1-1", false);
+	qrun_assert_released(&q, "1-1");
+	qrun_assert_released(&q, "1-2");
+	qrun_clear(&q);
+}
+
+/* Each kind of malformed policy: exit 2, FILE:LINE: reason, nothing sent. */
+static void test_malformed_policies(void **state)
+{
+	const char *dir = *state;
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *reason;
+	} cases[] = {
+		{ "model=EC200U from=" R15 " to=" R16 " file=/srv/a.pack color=red\n", 1, "unknown key 'color'" },
+		{ "# c\nmodel=EC200U from=" R15 " file=/srv/a.pack\n", 2, "to= is missing" },
+		{ "model=EC200U from=" R15 " to=" R16 " url=ftp://u:pw@host/dir/a.pack\n", 1,
+		  "url=ftp://***:***@host/dir/a.pack: " },
+		{ "model=EC200U from=" R15 " to=EC200U$A16 file=/srv/a.pack\n", 1, "to=EC200U$A16: only letters, digits" },
+		{ "model=EC200U from=" R15 " to=" R16 " url=http://h/a\n\nmodel=EC200U from=" R15 " to=X url=http://h/b\n",
+		  3, "a second rule for EC200U from " R15 " (the first is on line 1)" },
+		{ "\n\n\n\nmodel=EC200U from=" R15 " to=" R16 " file=/nonexistent/a.pack\n", 5, "cannot read package" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char pol[128], expect[256];
+		struct qrun q;
+
+		snprintf(pol, sizeof(pol), "%s/bad%zu.conf", dir, i);
+		write_text(pol, cases[i].text);
+		qrun(&q, dir, NULL,
+		     (const char *const[]){ i % 2 ? "auto" : "station", i % 2 ? "--port" : "--all",
+					    i % 2 ? "1-1" : "--policy", i % 2 ? "--policy" : pol, i % 2 ? pol : NULL,
+					    NULL },
+		     RUN_MS);
+		qrun_assert_exit(&q, 2);
+		snprintf(expect, sizeof(expect), "%s:%u: %s", pol, cases[i].line, cases[i].reason);
+		qrun_assert_says(&q, expect);
+		qrun_assert_says(&q, "Nothing was sent to any module");
+		assert_null(strstr(q.run.err, "pw@"));
+		qrun_assert_nothing_sent(&q, "1-1");
+		qrun_clear(&q);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_station_32_with_four_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_station_ports_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_upgrades_then_skips, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_model_and_revision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_policies, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,283 @@
+/* Options, policy and output of `qfota station` and `qfota auto`
+ * (tool/station_cli.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qfota/audit.h"
+#include "qfota/error.h"
+#include "qfota/exitcode.h"
+#include "qfota/udevwatch.h"
+#include "qfota/station.h"
+#include "station_cli.h"
+#include "station_view.h"
+
+enum {
+	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
+	OPT_UP_URCS, OPT_JSON, OPT_LOG, OPT_POLICY, OPT_ALL, OPT_WAIT, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL,
+	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL,
+};
+
+static unsigned *timeout_field(struct fota_timeouts *t, int opt)
+{
+	switch (opt) {
+	case OPT_T_COMMAND: return &t->command_ms;
+	case OPT_T_START: return &t->start_ms;
+	case OPT_T_STALL: return &t->stall_ms;
+	case OPT_T_DOWNLOAD: return &t->download_ms;
+	case OPT_T_UPDATE_START: return &t->update_start_ms;
+	case OPT_T_UPDATE_GAP: return &t->update_gap_ms;
+	case OPT_T_REBOOT: return &t->reboot_ms;
+	case OPT_T_TOTAL: return &t->total_ms;
+	default: return NULL;
+	}
+}
+
+void station_cli_clear(struct station_cli *c)
+{
+	free(c->ports);
+	c->ports = NULL;
+	c->n_ports = 0;
+}
+
+static int add_port(const char *cmd, struct station_cli *c, const char *port)
+{
+	const char **more;
+
+	if (!udev_port_is_valid(port))
+		return cli_usage_error(cmd, "'%s' is not a USB port path such as 1-4.2 (see qfota list)", port);
+	for (size_t i = 0; i < c->n_ports; i++)
+		if (strcmp(c->ports[i], port) == 0)
+			return cli_usage_error(cmd, "port %s given twice", port);
+	more = realloc(c->ports, (c->n_ports + 1) * sizeof(*more));
+	if (!more)
+		return QFOTA_EXIT_FAILED;
+	c->ports = more;
+	c->ports[c->n_ports++] = port;
+	return 0;
+}
+
+int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int argc, char **argv,
+		      struct station_cli *c)
+{
+	static const struct option opts[] = {
+		CLI_SELECT_LONG,
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "upload", required_argument, NULL, OPT_UPLOAD },
+		{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },
+		{ "cid", required_argument, NULL, OPT_CID },
+		{ "apn", required_argument, NULL, OPT_APN },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "upgrade-mode", required_argument, NULL, OPT_MODE },
+		{ "download-urcs", required_argument, NULL, OPT_DL_URCS },
+		{ "update-urcs", required_argument, NULL, OPT_UP_URCS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "timeout-command", required_argument, NULL, OPT_T_COMMAND },
+		{ "timeout-start", required_argument, NULL, OPT_T_START },
+		{ "timeout-stall", required_argument, NULL, OPT_T_STALL },
+		{ "timeout-download", required_argument, NULL, OPT_T_DOWNLOAD },
+		{ "timeout-update-start", required_argument, NULL, OPT_T_UPDATE_START },
+		{ "timeout-update-gap", required_argument, NULL, OPT_T_UPDATE_GAP },
+		{ "timeout-reboot", required_argument, NULL, OPT_T_REBOOT },
+		{ "timeout-total", required_argument, NULL, OPT_T_TOTAL },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, r, li = 0;
+	char name[40];
+
+	*c = (struct station_cli){ .job = { .source = FOTA_SOURCE_FILE, .upgrade_mode = 1, .download_urc_max = 50,
+					    .update_urc_max = 100, .cancel = cli_cancel_flag() },
+				   .json = cli_global()->json, .wait_ms = 10000 };
+	fota_timeouts_default(&c->job.timeouts);
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
+	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
+		unsigned *field = timeout_field(&c->job.timeouts, opt);
+
+		if (opt == 'p') {
+			if (auto_mode && c->n_ports > 0)
+				return cli_usage_error(cmd, "auto takes one --port");
+			if ((r = add_port(cmd, c, optarg)) != 0)
+				return r;
+			continue;
+		}
+		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL ||
+				  opt == OPT_UPLOAD || opt == OPT_EXPECT))
+			return cli_usage_error(cmd, "%s does not apply: auto upgrades the module on --port by the policy",
+					       cli_option_name(opts, opt, name, sizeof(name)));
+		if (!auto_mode && opt == OPT_WAIT)
+			return cli_usage_error(cmd, "--wait is an option of qfota auto");
+		r = cli_select_option(cmd, opt, optarg, &c->filter);
+		if (r < 0)
+			return QFOTA_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (field || opt == OPT_WAIT) {
+			unsigned *dst = field ? field : &c->wait_ms;
+
+			if (cli_parse_seconds(optarg, dst) < 0 || *dst == 0)
+				return cli_usage_error(cmd, "--%s wants a number of seconds > 0 (got '%s')",
+						       opts[li].name, optarg);
+			continue;
+		}
+		switch (opt) {
+		case 'h':
+			fputs(help, stdout);
+			return -1;
+		case OPT_ALL: c->all = true; break;
+		case OPT_POLICY: c->policy_path = optarg; break;
+		case OPT_URL:
+			c->job.source = FOTA_SOURCE_URL;
+			c->job.url = optarg;
+			c->n_sources++;
+			break;
+		case OPT_UPLOAD:
+			c->job.source = FOTA_SOURCE_UPLOAD;
+			c->job.package_path = optarg;
+			c->n_sources++;
+			break;
+		case OPT_UPLOAD_NAME: c->job.upload_name = optarg; break;
+		case OPT_APN: c->job.apn = optarg; break;
+		case OPT_EXPECT: c->job.expect_revision = optarg; break;
+		case OPT_JSON: c->json = true; break;
+		case OPT_LOG: c->log_opt = optarg; break;
+		case OPT_CID:
+			if (cli_parse_int(optarg, 1, 16, &c->job.cid) < 0)
+				return cli_usage_error(cmd, "--cid wants a PDP context ID 1-16 (got '%s')", optarg);
+			break;
+		case OPT_MODE:
+			if (cli_parse_int(optarg, 0, 1, &c->job.upgrade_mode) < 0)
+				return cli_usage_error(cmd, "--upgrade-mode wants 0 or 1 (got '%s')", optarg);
+			break;
+		case OPT_DL_URCS:
+		case OPT_UP_URCS: {
+			int v;
+
+			if (cli_parse_int(optarg, 0, 100, &v) < 0 || (v > 0 && v < 5))
+				return cli_usage_error(cmd, "--%s wants 0 or 5-100 (got '%s'; the seeds allow no other)",
+						       opts[li].name, optarg);
+			*(opt == OPT_DL_URCS ? &c->job.download_urc_max : &c->job.update_urc_max) = v;
+			break;
+		}
+		default:
+			return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (!auto_mode && optind < argc) {
+		c->job.package_path = argv[optind++];
+		c->n_sources++;
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (c->n_sources > 1)
+		return cli_usage_error(cmd, "give only one of PACKAGE, --url and --upload");
+	if (c->n_sources && c->policy_path)
+		return cli_usage_error(cmd, "give either a package for every module or --policy, not both");
+	if (c->job.upload_name && c->job.source != FOTA_SOURCE_UPLOAD)
+		return cli_usage_error(cmd, "--upload-name goes with --upload");
+	if (c->job.cid && !c->job.apn)
+		return cli_usage_error(cmd, "--cid comes with --apn");
+	if (c->job.apn && !c->job.cid)
+		return cli_usage_error(cmd, "--apn comes with --cid");
+	if (auto_mode && c->n_ports != 1)
+		return cli_usage_error(cmd, "which port? auto needs --port PORT (what the unit passes as %%i)");
+	if (!auto_mode && c->n_ports && (c->all || c->filter.serial || c->filter.model || c->filter.vid))
+		return cli_usage_error(cmd, "give either ports (-p, several) or --all [-m/-d/-s], not both");
+	if (!auto_mode && !c->n_ports && !c->all && !c->filter.serial && !c->filter.model && !c->filter.vid)
+		return cli_usage_error(cmd, "which modules? Give --all, or -p PORT once per module");
+	return 0;
+}
+
+const char *station_cli_audit_path(const char *opt)
+{
+	const char *env = getenv("QFOTA_AUDIT_LOG");
+
+	if (opt)
+		return opt;
+	if (env)
+		return *env ? env : NULL;
+	return audit_default_path();
+}
+
+int station_cli_policy(const char *cmd, const char *path, const struct fota_job *tmpl, struct policy **ret)
+{
+	struct policy_error err;
+	struct policy *p = NULL;
+	int r;
+
+	r = policy_load(path, &p, &err);
+	if (r == 0)
+		r = station_policy_check(p, tmpl, &err);
+	if (r < 0) {
+		if (err.line)
+			fprintf(stderr, "qfota %s: %s:%u: %s\n", cmd, path, err.line, err.reason);
+		else
+			fprintf(stderr, "qfota %s: policy %s: %s\n", cmd, path, err.reason[0] ? err.reason : qfota_strerror(r));
+		fprintf(stderr, "Nothing was sent to any module. See 'qfota %s --help' for the policy format.\n", cmd);
+		policy_free(p);
+		return QFOTA_EXIT_USAGE;
+	}
+	*ret = p;
+	return 0;
+}
+
+int station_cli_run(const char *cmd, const struct station_cli *c, const struct policy *policy,
+		    const char *const *ports, size_t n, FILE *data, bool summary)
+{
+	const char *no_colour = getenv("NO_COLOR");
+	struct fota_job job = c->job;
+	struct station_opts o = { .job = &job, .policy = policy, .audit_path = station_cli_audit_path(c->log_opt) };
+	struct station_view *view = NULL;
+	struct reporter *rep = NULL;
+	struct station_result res;
+	int r;
+
+	if (c->json) {
+		r = reporter_new(REPORT_STYLE_JSON, stdout, stderr, &rep);
+	} else {
+		bool table = data == stdout && isatty(fileno(stderr));
+
+		r = station_view_new(table ? STATION_VIEW_TABLE : STATION_VIEW_PLAIN, ports, n, data, stderr,
+				     table && !(no_colour && *no_colour), cli_global()->quiet, &view);
+		if (r == 0)
+			r = reporter_new_forward(station_view_event, view, &rep);
+		o.on_identity = station_view_identity;
+		o.on_tick = station_view_tick;
+		o.user = view;
+	}
+	if (r < 0) {
+		station_view_free(view);
+		fprintf(stderr, "qfota %s: %s\n", cmd, qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
+	job.reporter = rep;
+	r = station_run(&o, ports, n, &res);
+	if (r < 0) {
+		reporter_free(rep);
+		station_view_free(view);
+		fprintf(stderr, "qfota %s: %s\n", cmd, qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
+	if (view)
+		station_view_finish(view);
+	if (summary && c->json)
+		station_summary_print_json(stdout, &res);
+	else if (summary)
+		station_summary_print(data, &res);
+	for (size_t i = 0; i < res.n; i++)
+		if (res.entries[i].res.exit_code == QFOTA_EXIT_STILL_UPDATING)
+			fprintf(stderr, "qfota %s: %s is still updating: follow it with 'qfota follow --port %s'\n", cmd,
+				res.entries[i].port, res.entries[i].port);
+	r = res.exit_code;
+	station_result_clear(&res);
+	reporter_free(rep);
+	station_view_free(view);
+	return r;
+}
