@@ -73,6 +73,7 @@ test-programs: $(PROGRAMS) $(TESTS) $(BENCHES)
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-asan
+	$(MAKE) fuzz-smoke
 
 check-plain: test-programs
 	@sh tests/run-tests.sh $(BUILD)

@@ -5,7 +5,8 @@
 set -eu
 pkgs="build-essential pkg-config libusb-1.0-0-dev libudev-dev libcmocka-dev
 libumockdev-dev umockdev libglib2.0-dev libjson-c-dev usbutils udev systemd
-groff-base man-db bash-completion"
+groff-base man-db bash-completion clang libclang-rt-14-dev
+dpkg-dev debhelper fakeroot lintian"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -24,6 +24,7 @@ int qfota_exit_for(int err, enum fota_phase phase, bool module_reported)
 	case -EINPROGRESS: /* --upgrade-mode 0: the package waits for a reboot */
 		return QFOTA_EXIT_STILL_UPDATING;
 	case -ENOSPC:
+	case -ESTALE: /* the package changed while it streamed: stopped before its end */
 		return QFOTA_EXIT_DOWNLOAD;
 	case -EBUSY:
 	case -EACCES:

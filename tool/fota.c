@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,16 +312,33 @@ static int setup_pdp(struct fota_ctx *c)
 struct stream_state {
 	struct fota_ctx *c;
 	uint64_t t0;
+	int fd;                 /* the package, as opened for the stream */
+	struct stat st;         /* ... and how it was then */
+	uint64_t base, size;    /* bytes sent by earlier streams; the package's size */
 };
+
+/* A package that changes while it streams would reach the module as a mix of
+ * two files. Any write changes the size, mtime or ctime fstat shows. */
+static bool package_changed(const struct stream_state *s)
+{
+	struct stat now;
+
+	return fstat(s->fd, &now) < 0 || now.st_size != s->st.st_size ||
+	       now.st_mtim.tv_sec != s->st.st_mtim.tv_sec || now.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec ||
+	       now.st_ctim.tv_sec != s->st.st_ctim.tv_sec || now.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec;
+}
 
 static int stream_progress(void *user, uint64_t sent, uint64_t total)
 {
 	struct stream_state *s = user;
 
-	fota_report_transfer(s->c, FOTA_PHASE_DOWNLOAD, sent, total, s->t0);
+	(void)total;
+	fota_report_transfer(s->c, FOTA_PHASE_DOWNLOAD, s->base + sent, s->size, s->t0);
 	/* the module ended the download early (e.g. FILEEND,564): stop sending */
 	if (s->c->download_ended && s->c->download_end_code != 0)
 		return -EIO;
+	if (package_changed(s))
+		return -ESTALE;
 	return 0;
 }
 
@@ -352,21 +370,80 @@ static int wait_for(struct fota_ctx *c, const bool *flag, unsigned timeout_ms, c
 	return 0;
 }
 
+/* The package's last bytes, read before the last look at the package and
+ * sent from memory after it: so every byte the module gets was read while the
+ * package was as it was when opened, and the module of a changed package never
+ * gets all <length> bytes (it cannot verify a mix: no FILEEND,0). The split
+ * leaves the first part off a multiple of 512 (no ZLP in the middle). */
+#define TAIL_BYTES 256
+
+static int stream_tail(struct usbxfer_link *link, struct stream_state *s, uint64_t off,
+		       const struct usbxfer_stream_opts *opts, uint64_t *sent)
+{
+	uint8_t buf[TAIL_BYTES + 1];
+	size_t n = (size_t)(s->size - off), got = 0;
+	uint64_t tail_sent = 0;
+	int mfd, r;
+
+	while (got < n) {
+		ssize_t k = pread(s->fd, buf + got, n - got, (off_t)(off + got));
+		if (k <= 0)
+			return k < 0 ? -errno : -ESTALE; /* shorter now: it changed */
+		got += (size_t)k;
+	}
+	if (package_changed(s))
+		return -ESTALE;
+	mfd = memfd_create("qfota-tail", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	r = write(mfd, buf, n) == (ssize_t)n ? 0 : -EIO;
+	s->base = off;
+	if (r == 0)
+		r = usbxfer_stream_fd(link, mfd, n, opts, &tail_sent);
+	*sent = off + tail_sent;
+	close(mfd);
+	return r;
+}
+
 static int stream_package(struct fota_ctx *c, uint64_t size)
 {
-	struct stream_state s = { .c = c, .t0 = fota_now_ms() };
+	struct stream_state s = { .c = c, .t0 = fota_now_ms(), .fd = -1, .size = size };
 	struct usbxfer_stream_opts opts = {
 		.stall_ms = c->job->timeouts.stall_ms, .progress = stream_progress, .on_rx = stream_rx,
 		.user = &s, .cancel = c->job->cancel,
 	};
-	uint64_t sent = 0;
+	uint64_t sent = 0, head;
 	int r;
 
 	r = wait_for(c, &c->download_started, c->job->timeouts.start_ms, "+QIND: \"FOTA\",\"FILESTART\"",
 		     "--timeout-start");
 	if (r < 0)
 		return r;
-	r = usbxfer_stream_file(c->link, c->job->package_path, &opts, &sent);
+	s.fd = open(c->job->package_path, O_RDONLY | O_CLOEXEC);
+	if (s.fd < 0 || fstat(s.fd, &s.st) < 0) {
+		r = -errno;
+		if (s.fd >= 0)
+			close(s.fd);
+		return fota_fail(c, r, -1, "cannot read package %s: %s", c->job->package_path, strerror(-r));
+	}
+	if ((uint64_t)s.st.st_size != size) {
+		close(s.fd);
+		return fota_fail(c, -ESTALE, -1, "the package %s changed since it was checked (%llu bytes now, %llu "
+				 "announced to the module); nothing of it was sent", c->job->package_path,
+				 (unsigned long long)s.st.st_size, (unsigned long long)size);
+	}
+	head = size > 2 * TAIL_BYTES ? size - TAIL_BYTES - ((size - TAIL_BYTES) % 512 == 0) : size;
+	r = usbxfer_stream_fd(c->link, s.fd, head, &opts, &sent);
+	if (r == 0 && head < size)
+		r = stream_tail(c->link, &s, head, &opts, &sent);
+	else if (r == 0 && package_changed(&s))
+		r = -ESTALE; /* a tiny package: found out after it was sent */
+	close(s.fd);
+	if (r == -ESTALE)
+		return fota_fail(c, r, -1, "the package %s changed while it was streamed (after %llu of %llu bytes); "
+				 "stopped%s. Nothing may write the package during an upgrade", c->job->package_path,
+				 (unsigned long long)sent, (unsigned long long)size,
+				 head < size ? " before its last bytes: the module never got the whole file" : "");
 	if (r == -EIO && c->download_ended && c->download_end_code != 0)
 		return fota_fail_code(c, URC_EVENT_FILEEND, c->download_end_code);
 	if (r == -ENODEV)

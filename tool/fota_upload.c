@@ -113,6 +113,9 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	at_channel_set_ack_mode(c->at, true);
 	u.t0 = fota_now_ms();
 	r = usbxfer_stream_fd(at_channel_link(c->at), fd, size, &opts, &sent);
+	if (r == -ECANCELED)
+		return fota_fail(c, r, -1, "interrupted after %llu of %llu bytes of the upload; the module was released",
+				 (unsigned long long)sent, (unsigned long long)size);
 	if (r < 0)
 		return fota_fail(c, r, -1, "the upload failed after %llu of %llu bytes: %s", (unsigned long long)sent,
 				 (unsigned long long)size, qfota_strerror(r));

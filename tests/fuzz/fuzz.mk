@@ -3,9 +3,10 @@
 #                      prints "fuzz <target> <executions> execs <n> execs/s ..."; new
 #                      inputs land in $(FUZZ_OUT)/corpus/<target>, crashes in $(FUZZ_OUT)/
 #   make fuzz-smoke    CI: replays every kept corpus, then fuzzes each target for
-#                      FUZZ_SMOKE_SECONDS (default 3); well under a minute in all
-#   make fuzz-merge    folds what `make fuzz` found into tests/fuzz/corpus/ (-merge=1:
-#                      only inputs that add coverage)
+#                      FUZZ_SMOKE_SECONDS (default 2); well under a minute in all
+#   make fuzz-merge    folds what `make fuzz` found into tests/fuzz/corpus/ (-merge=1
+#                      -use_counters=0: only inputs that reach new edges, a few dozen)
+# FUZZ_TARGETS="urc url" picks targets (default: every tests/fuzz/fuzz-*.c).
 # Built with clang (-fsanitize=fuzzer,address,undefined) straight from the parser
 # sources, not from libqfota.a (gcc-built, uninstrumented). Installs nothing: without
 # clang and libFuzzer it stops and names the Debian packages.
@@ -13,7 +14,7 @@
 FUZZ_CC ?= clang
 FUZZ_OUT ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wvla \
 	-Wno-missing-field-initializers -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -90,6 +91,6 @@ fuzz-smoke: $(FUZZ_BINS)
 fuzz-merge: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_OUT)/corpus/$$t tests/fuzz/corpus/$$t; \
-		$(FUZZ_ENV) $(FUZZ_OUT)/fuzz-$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ_OUT)/corpus/$$t >$(FUZZ_OUT)/$$t-merge.log 2>&1; \
+		$(FUZZ_ENV) $(FUZZ_OUT)/fuzz-$$t -merge=1 -use_counters=0 tests/fuzz/corpus/$$t $(FUZZ_OUT)/corpus/$$t >$(FUZZ_OUT)/$$t-merge.log 2>&1; \
 		echo "fuzz-merge $$t: $$(ls tests/fuzz/corpus/$$t | wc -l) kept inputs"; \
 	done

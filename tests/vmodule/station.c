@@ -183,6 +183,11 @@ static int plug(struct vmod *mod, const char *port)
 	mod->bus = bus;
 	mod->devnum = (unsigned)devnum;
 	snprintf(mod->devnode, sizeof(mod->devnode), "/dev/bus/usb/%03u/%03u", bus, (unsigned)devnum);
+	/* umockdev keeps /sys/dev/char/189:<minor> of a removed device; a number
+	 * that wrapped around (no device holds it now) would collide with it and
+	 * make umockdev abort ("failed to symlink"). The kernel frees it. */
+	snprintf(path, sizeof(path), "%s/sys/dev/char/189:%u", st->root, (bus - 1) * 128 + (unsigned)devnum - 1);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s%s", st->root, mod->devnode);
 	if (!(mod->node = vm_node_new(mod, path)))
 		return -errno;

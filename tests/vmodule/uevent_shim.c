@@ -59,8 +59,10 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!real)
 		real = (ssize_t (*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
 	r = real(fd, msg, flags);
-	if (r < 0 && (errno == EAGAIN || errno == ECONNREFUSED || errno == ENOENT) && msg &&
-	    is_event_socket(msg->msg_name, msg->msg_namelen)) {
+	/* umockdev 0.17.16 passes the address with msg_namelen 0 on a connected
+	 * socket: read it as a whole sockaddr_un */
+	if (r < 0 && (errno == EAGAIN || errno == ECONNREFUSED || errno == ENOENT) && msg && msg->msg_name &&
+	    is_event_socket(msg->msg_name, msg->msg_namelen ? msg->msg_namelen : sizeof(struct sockaddr_un))) {
 		size_t total = 0;
 
 		for (size_t i = 0; i < msg->msg_iovlen; i++)

@@ -1,0 +1,479 @@
+/* qfota station against virtual EC200U modules, and the reclaim after a reboot
+ * (issue 5, "Benchmarks"):
+ *
+ *   bench station64_efficiency E x   a lone module's upgrade time / the mean
+ *                                    module time with 64 at once
+ *   bench rss_per_module_kib N KiB   (peak RSS of qfota with 64 modules - with 1) / 63
+ *   bench reclaim_p99_ms N ms        uevent "add" of a rebooted module -> first AT
+ *                                    command written on its reclaimed port, p99 of 100
+ *
+ * Station (first two figures). The real build/qfota, forked from here as
+ * `qfota station --all --json PACKAGE` against N in-process virtual modules
+ * (vm_station_*, the same adapter build/vmodule uses), N = 1 then N = 64, a
+ * fresh testbed each time, BENCH_RUNS (default 2) interleaved rounds. A
+ * module's time is its result event's durations.total_ms (qfota's own clock:
+ * connect .. verified), the lone figure and the 64 mean are medians over the
+ * rounds. Also printed: each side's wall time to the last result, and the
+ * 64-module mean of the time from the station's start to each result
+ * (station64_efficiency_wall: total_ms leaves out the identify step that a
+ * policy-less station still runs first). RSS is ru_maxrss of the forked qfota
+ * from wait4(), so nothing of the virtual modules (this process) is in it.
+ *
+ * Pacing: the "demo" preset, unmodified: a flash rate of 1 MB/s, update 2.5 s,
+ * reboot 1 s, with a 1 MB FILE-mode package, so a lone module spends ~4.8 s of
+ * which ~4.7 s are the module's own rates; the link itself is unpaced. That is
+ * what a station's parallelism should hide, and it keeps the emulation's CPU
+ * cost (every usbfs ioctl and sysfs access of qfota is a round trip through
+ * umockdev) small beside the module times on a 2-core machine. Real modules
+ * take minutes per phase, so this is the pessimistic end.
+ *
+ * Ports: 31 per hub, each hub on its own bus (1-4.1 .. 1-4.31, 2-4.1, ...),
+ * as a station PC's root ports would be, not 64 behind one root hub: the
+ * adapter hands out device numbers per bus and wraps after 127, and 64
+ * modules re-enumerating on one bus reuse numbers whose /sys/dev/char links
+ * umockdev still holds (it aborts: "failed to symlink ... File exists").
+ *
+ * Reclaim (third figure). In this process: one virtual EC200U on 1-4.1 with the
+ * "fast" preset (reboot 20 ms), alone on its testbed; reclaim64_p99_ms repeats
+ * it beside 63 idle modules (a 64-module station's bus: every enumeration of
+ * libudev and of libusb_init then walks 66 devices, each sysfs access a trip
+ * through umockdev's preload, so that figure grows with the bed). A libudev
+ * monitor thread timestamps each "add" uevent of 1-4.1. Each of 100 rounds:
+ * open the link, udev_watch_new, AT+CFUN=1,1 (OK), close, udev_watch_wait_gone,
+ * then the measured path is qfota's own after a reboot (tool/fota_follow.c
+ * follow_reboot): udev_watch_wait_back, usbxfer_link_open (retried every 20 ms
+ * on ENOENT/ENODEV/EACCES), then "AT\r" written (the figure: until that write
+ * returns) and its OK (printed as reclaim_ok_p99_ms).
+ *
+ * Diagnostics: BENCH_RECLAIM_ONLY=1 measures only the reclaim, beside
+ * BENCH_RECLAIM_IDLE=N idle modules (default 0).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libudev.h>
+
+#include "common/testutil.h"
+#include "qfota/udevwatch.h"
+#include "qfota/usbxfer.h"
+#include "vmodule/vmodule.h"
+
+#define STATION_N 64
+#define RECLAIM_ROUNDS 100
+#define PKG_SIZE 1000000ull
+#define STATION_TIMEOUT_S 300
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what, int r)
+{
+	fprintf(stderr, "bench-station: %s: %d (%s)\n", what, r, r < 0 ? strerror(-r) : "");
+	exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Nearest-rank percentile of v[0..n) (sorts v). */
+static double percentile(double *v, int n, double p)
+{
+	int k;
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	k = (int)((p / 100.0) * n + 0.999999) - 1;
+	return v[k < 0 ? 0 : k >= n ? n - 1 : k];
+}
+
+static void port_of(unsigned i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%u-4.%u", 1 + i / 31, 1 + i % 31);
+}
+
+/* 14 digits from i, then the Luhn digit. */
+static void imei_of(unsigned i, char out[16])
+{
+	int sum = 0;
+
+	snprintf(out, 16, "86605003450%03u", i);
+	for (int k = 13, dbl = 1; k >= 0; k--, dbl = !dbl) {
+		int d = (out[k] - '0') * (dbl ? 2 : 1);
+
+		sum += d > 9 ? d - 9 : d;
+	}
+	out[14] = (char)('0' + (10 - sum % 10) % 10);
+	out[15] = '\0';
+}
+
+static struct vm_station *bed(unsigned n, const char *pace)
+{
+	struct vm_station *st = vm_station_new();
+
+	if (!st)
+		die("vm_station_new", -errno);
+	for (unsigned i = 0; i < n; i++) {
+		struct vm_model_config cfg = { .profile = vm_profile_find("ec200u") };
+		char port[16], imei[16];
+		int r;
+
+		port_of(i, port, sizeof(port));
+		imei_of(i, imei);
+		cfg.port = port;
+		cfg.imei = imei;
+		if (!vm_pacing_preset(pace, &cfg.pacing))
+			die("pacing preset", -EINVAL);
+		if ((r = vm_station_add(st, &cfg)) < 0)
+			die("vm_station_add", r);
+	}
+	return st;
+}
+
+/* ---- station ---- */
+
+struct station_run {
+	double mean_total_ms;   /* mean of durations.total_ms */
+	double mean_since_start_ms; /* mean of each result's t_ms (from qfota's start) */
+	double wall_ms;         /* fork .. exit */
+	long maxrss_kib;
+};
+
+static void run_station(const char *dir, const char *pkg, unsigned n, struct station_run *ret)
+{
+	struct vm_station *st = bed(n, "demo");
+	char qfota[256], out[256], err[256];
+	struct rusage ru;
+	uint64_t t0;
+	int status = 0;
+	pid_t pid;
+
+	tu_build_path("qfota", qfota, sizeof(qfota));
+	snprintf(out, sizeof(out), "%s/station-%u.json", dir, n);
+	snprintf(err, sizeof(err), "%s/station-%u.err", dir, n);
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execl(qfota, qfota, "station", "--all", "--json", pkg, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t w = wait4(pid, &status, WNOHANG, &ru);
+
+		if (w == pid)
+			break;
+		if (w < 0)
+			die("wait4", -errno);
+		if (now_ns() - t0 > (uint64_t)STATION_TIMEOUT_S * 1000000000u) {
+			kill(pid, SIGKILL);
+			die("qfota station timed out", -ETIMEDOUT);
+		}
+		usleep(2000);
+	}
+	ret->wall_ms = (double)(now_ns() - t0) / 1e6;
+	ret->maxrss_kib = ru.ru_maxrss;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char *e = tu_read_file(err), *o = tu_read_file(out), *s = o ? strstr(o, "{\"event\":\"summary\"") : NULL;
+
+		fprintf(stderr, "bench-station: qfota station with %u modules: status %d\n%s\n%s\n", n, status, e ? e : "",
+			s ? s : "");
+		exit(1);
+	}
+	{
+		char *text = tu_read_file(out), *line, *save = NULL;
+		unsigned got = 0;
+		double sum = 0, sum_t = 0;
+
+		if (!text)
+			die("reading qfota's output", -EIO);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			json_object *o = json_tokener_parse(line), *ev, *d, *tot, *ok, *t;
+
+			if (o && json_object_object_get_ex(o, "event", &ev) &&
+			    strcmp(json_object_get_string(ev), "result") == 0) {
+				if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok) ||
+				    !json_object_object_get_ex(o, "durations", &d) ||
+				    !json_object_object_get_ex(d, "total_ms", &tot) ||
+				    !json_object_object_get_ex(o, "t_ms", &t)) {
+					fprintf(stderr, "bench-station: unexpected result: %s\n", line);
+					exit(1);
+				}
+				sum += json_object_get_double(tot);
+				sum_t += json_object_get_double(t);
+				got++;
+			}
+			json_object_put(o);
+		}
+		free(text);
+		if (got != n) {
+			fprintf(stderr, "bench-station: %u results for %u modules\n", got, n);
+			exit(1);
+		}
+		ret->mean_total_ms = sum / n;
+		ret->mean_since_start_ms = sum_t / n;
+	}
+	vm_station_free(st);
+}
+
+/* ---- reclaim ---- */
+
+struct addmon {
+	const char *port;
+	atomic_bool stop;
+	atomic_uint adds;
+	_Atomic uint64_t last_add_ns;
+	pthread_t thread;
+};
+
+static void *addmon_main(void *arg)
+{
+	struct addmon *a = arg;
+	struct udev *u = udev_new();
+	struct udev_monitor *m = u ? udev_monitor_new_from_netlink(u, "udev") : NULL;
+	struct pollfd p;
+
+	if (!m || udev_monitor_filter_add_match_subsystem_devtype(m, "usb", "usb_device") < 0 ||
+	    udev_monitor_enable_receiving(m) < 0)
+		die("udev monitor", -EIO);
+	p.fd = udev_monitor_get_fd(m);
+	p.events = POLLIN;
+	while (!atomic_load(&a->stop)) {
+		struct udev_device *d;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		while ((d = udev_monitor_receive_device(m))) {
+			uint64_t t = now_ns();
+			const char *act = udev_device_get_action(d), *name = udev_device_get_sysname(d);
+
+			if (act && name && strcmp(act, "add") == 0 && strcmp(name, a->port) == 0) {
+				atomic_store(&a->last_add_ns, t);
+				atomic_fetch_add(&a->adds, 1);
+			}
+			udev_device_unref(d);
+		}
+	}
+	udev_monitor_unref(m);
+	udev_unref(u);
+	return NULL;
+}
+
+static int expect(struct usbxfer_link *l, const char *cmd, const char *want, unsigned timeout_ms)
+{
+	char out[1024];
+	size_t len = 0;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	out[0] = '\0';
+	if (cmd && usbxfer_link_write(l, cmd, strlen(cmd), 2000) < 0)
+		return -EIO;
+	while (!strstr(out, want) && now_ns() < deadline) {
+		int r = usbxfer_link_read(l, out + len, sizeof(out) - 1 - len, 50);
+
+		if (r == -ETIMEDOUT)
+			continue;
+		if (r < 0)
+			return r;
+		len += (size_t)r;
+		out[len] = '\0';
+		if (len > sizeof(out) / 2) {
+			memmove(out, out + len - 128, 129);
+			len = 128;
+		}
+	}
+	return strstr(out, want) ? 0 : -ETIMEDOUT;
+}
+
+static struct usbxfer_link *open_retry(const char *port)
+{
+	uint64_t deadline = now_ns() + 5000000000u;
+	struct usbxfer_link *l = NULL;
+	int r;
+
+	while ((r = usbxfer_link_open(port, -1, &l)) < 0) {
+		if (now_ns() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
+			die("usbxfer_link_open after the reboot", r);
+		usleep(20000);
+	}
+	return l;
+}
+
+static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, double *ok_p99, double *back_p99)
+{
+	static double lat[RECLAIM_ROUNDS], ok[RECLAIM_ROUNDS], back[RECLAIM_ROUNDS];
+	struct vm_station *st = bed(1 + idle, "fast");
+	struct addmon a = { .port = "1-4.1" };
+	struct usbxfer_link *l;
+	int r;
+
+	atomic_init(&a.stop, false);
+	atomic_init(&a.adds, 0);
+	atomic_init(&a.last_add_ns, 0);
+	if ((r = pthread_create(&a.thread, NULL, addmon_main, &a)) != 0)
+		die("pthread_create", -r);
+	l = open_retry(a.port);
+	if ((r = expect(l, "ATE0\r", "OK\r\n", 2000)) < 0)
+		die("ATE0", r);
+	for (int i = 0; i < RECLAIM_ROUNDS; i++) {
+		struct udev_watch *w;
+		char port[UDEV_PORT_MAX];
+		int devnum, newnum;
+		unsigned adds;
+		uint64_t t_back, t_written, t_ok, t_add;
+
+		if ((r = udev_watch_new(a.port, &w)) < 0)
+			die("udev_watch_new", r);
+		if (!udev_watch_present(w, &devnum, NULL))
+			die("module not on its port", -ENODEV);
+		adds = atomic_load(&a.adds);
+		if ((r = expect(l, "AT+CFUN=1,1\r", "OK\r\n", 2000)) < 0)
+			die("AT+CFUN=1,1", r);
+		usbxfer_link_close(l);
+		if ((r = udev_watch_wait_gone(w, devnum, 5000)) < 0)
+			die("udev_watch_wait_gone", r);
+		/* the measured path */
+		if ((r = udev_watch_wait_back(w, devnum, 5000, NULL, port, &newnum)) < 0)
+			die("udev_watch_wait_back", r);
+		t_back = now_ns();
+		l = open_retry(port);
+		if (usbxfer_link_write(l, "AT\r", 3, 2000) < 0)
+			die("writing AT", -EIO);
+		t_written = now_ns();
+		if ((r = expect(l, NULL, "OK\r\n", 2000)) < 0)
+			die("AT after the reboot", r);
+		t_ok = now_ns();
+		udev_watch_free(w);
+		for (int k = 0; k < 200 && atomic_load(&a.adds) == adds; k++)
+			usleep(1000);
+		if (atomic_load(&a.adds) == adds)
+			die("no add uevent seen by the monitor", -ETIMEDOUT);
+		t_add = atomic_load(&a.last_add_ns);
+		lat[i] = ((double)t_written - (double)t_add) / 1e6;
+		ok[i] = ((double)t_ok - (double)t_add) / 1e6;
+		back[i] = ((double)t_back - (double)t_add) / 1e6;
+	}
+	usbxfer_link_close(l);
+	atomic_store(&a.stop, true);
+	pthread_join(a.thread, NULL);
+	vm_station_free(st);
+	*p50 = percentile(lat, RECLAIM_ROUNDS, 50);
+	*p99 = percentile(lat, RECLAIM_ROUNDS, 99);
+	*max = percentile(lat, RECLAIM_ROUNDS, 100);
+	*ok_p99 = percentile(ok, RECLAIM_ROUNDS, 99);
+	*back_p99 = percentile(back, RECLAIM_ROUNDS, 99);
+}
+
+int main(int argc, char **argv)
+{
+	int runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : 2;
+	unsigned idle = getenv("BENCH_RECLAIM_IDLE") ? (unsigned)atoi(getenv("BENCH_RECLAIM_IDLE")) : 0;
+	double lone[16], lone_wall[16], many[16], many_since[16], many_wall[16], rss1[16], rss64[16];
+	double p50, p99, pmax, ok99, back99, p99_64, p50_64, max64, ok99_64, back99_64;
+	char *dir, pkg[256], vm[256], sz[32], locks[256];
+	struct tu_run tr;
+
+	vm_require_preload(argc, argv);
+	prctl(PR_SET_TIMERSLACK, 1); /* UMOCKDEV_NOTES gotcha 6 */
+	if (runs < 1 || runs > 16)
+		runs = 2;
+	if (idle > 92)
+		idle = 0;
+	dir = tu_mkdtemp();
+	if (!dir)
+		die("mkdtemp", -errno);
+	setenv("QFOTA_AUDIT_LOG", "", 1);
+	if (!getenv("QFOTA_LOCK_DIR")) {
+		snprintf(locks, sizeof(locks), "%s/locks", dir);
+		setenv("QFOTA_LOCK_DIR", locks, 1);
+	}
+	unsetenv("QFOTA_LOG");
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	snprintf(sz, sizeof(sz), "%llu", PKG_SIZE);
+	tu_build_path("vmodule", vm, sizeof(vm));
+	if (tu_run((char *const[]){ vm, (char *)"pack", (char *)"--profile", (char *)"ec200u", (char *)"--size", sz,
+				    pkg, NULL },
+		   NULL, 60000, &tr) < 0 || tr.status != 0)
+		die("build/vmodule pack", -EIO);
+	tu_run_clear(&tr);
+
+	for (int i = 0; i < runs && !getenv("BENCH_RECLAIM_ONLY"); i++) {
+		struct station_run one, all;
+
+		run_station(dir, pkg, 1, &one);
+		run_station(dir, pkg, STATION_N, &all);
+		lone[i] = one.mean_total_ms;
+		lone_wall[i] = one.mean_since_start_ms;
+		many[i] = all.mean_total_ms;
+		many_since[i] = all.mean_since_start_ms;
+		many_wall[i] = all.wall_ms;
+		rss1[i] = (double)one.maxrss_kib;
+		rss64[i] = (double)all.maxrss_kib;
+		fprintf(stderr, "round %d: lone %.0f ms (result at %.0f ms); %d at once: mean %.0f ms, mean result at "
+			"%.0f ms, wall %.0f ms; maxrss %ld / %ld KiB\n", i + 1, one.mean_total_ms,
+			one.mean_since_start_ms, STATION_N, all.mean_total_ms, all.mean_since_start_ms, all.wall_ms,
+			one.maxrss_kib, all.maxrss_kib);
+	}
+	run_reclaim(idle, &p50, &p99, &pmax, &ok99, &back99);
+	if (getenv("BENCH_RECLAIM_ONLY")) {
+		printf("bench reclaim_p99_ms %.1f ms\n", p99);
+		return 0;
+	}
+	run_reclaim(STATION_N - 1, &p50_64, &p99_64, &max64, &ok99_64, &back99_64);
+	fprintf(stderr, "reclaim (%u idle modules beside): add -> AT written p50 %.2f p99 %.2f max %.2f ms; "
+		"add -> wait_back returned p99 %.2f ms; add -> OK p99 %.2f ms\n", STATION_N - 1, p50_64, p99_64,
+		max64, back99_64, ok99_64);
+	fprintf(stderr, "reclaim (%u idle modules beside): add -> AT written p50 %.2f p99 %.2f max %.2f ms; "
+		"add -> wait_back returned p99 %.2f ms; add -> OK p99 %.2f ms\n", idle, p50, p99, pmax, back99, ok99);
+	{
+		double l = median(lone, runs), m = median(many, runs);
+
+		printf("bench station64_efficiency %.3f x\n", l / m);
+		printf("bench station64_efficiency_wall %.3f x\n", median(lone_wall, runs) / median(many_since, runs));
+		printf("bench station_lone_s %.2f s\n", l / 1000);
+		printf("bench station64_mean_s %.2f s\n", m / 1000);
+		printf("bench station64_wall_s %.2f s\n", median(many_wall, runs) / 1000);
+		printf("bench rss_per_module_kib %.0f KiB\n", (median(rss64, runs) - median(rss1, runs)) / (STATION_N - 1));
+		printf("bench station_rss1_kib %.0f KiB\n", median(rss1, runs));
+		printf("bench reclaim_p99_ms %.1f ms\n", p99);
+		printf("bench reclaim_p50_ms %.1f ms\n", p50);
+		printf("bench reclaim_ok_p99_ms %.1f ms\n", ok99);
+		printf("bench reclaim64_p99_ms %.1f ms\n", p99_64);
+	}
+	tu_rmrf(dir);
+	free(dir);
+	return 0;
+}
