@@ -59,7 +59,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 PROGRAMS := $(if $(wildcard tool/main.c),$(BUILD)/qfota) $(BUILD)/vmodule
 TESTS := $(UNIT_TESTS) $(VM_TESTS) $(IT_TESTS)
 
-.PHONY: all deps check check-plain check-asan test-programs demo bench install uninstall deb clean
+.PHONY: all deps check check-plain check-asan test-programs demo bench soak install uninstall deb clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/libqfota.a
@@ -87,6 +87,11 @@ demo: deps all
 
 bench: deps test-programs
 	@sh tests/bench/run.sh $(BUILD)
+
+# 1000 consecutive upgrades and 64-module stations with random faults (about
+# 6 minutes; not part of check): `soak <name> <value> <unit>` lines.
+soak: deps test-programs
+	@bash tests/soak/soak.sh $(BUILD)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -103,6 +103,15 @@ bool fota_cancelled(const struct fota_ctx *c)
 	return (c->job->cancel && *c->job->cancel) || usbxfer_cancel_requested();
 }
 
+/* Waits for the module back on its port; the watch checks the job's signal
+ * flag every 100 ms, so SIGINT/SIGTERM end the wait promptly. */
+int fota_wait_back(struct fota_ctx *c, int old_devnum, char port[UDEV_PORT_MAX], int *devnum)
+{
+	int r = udev_watch_wait_back(c->watch, old_devnum, c->job->timeouts.reboot_ms, c->job->cancel, port, devnum);
+
+	return r == 0 || !fota_cancelled(c) ? r : -ECANCELED;
+}
+
 int fota_link_open(struct fota_ctx *c)
 {
 	int r = usbxfer_link_open(c->port, -1, &c->link);
@@ -230,7 +239,7 @@ static int connect_module(struct fota_ctx *c)
 		if (r == 0) {
 			reporter_say(c->job->reporter, c->job->port, false, "waiting up to %u s for a module on port %s",
 				     c->job->timeouts.reboot_ms / 1000, c->job->port);
-			r = udev_watch_wait_back(c->watch, -1, c->job->timeouts.reboot_ms, NULL, c->port, &c->devnum);
+			r = fota_wait_back(c, -1, c->port, &c->devnum);
 		}
 		if (r == 0)
 			r = usbxfer_discover_one(&sel, &c->module);

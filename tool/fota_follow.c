@@ -84,6 +84,8 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+static int fail_cancelled(struct fota_ctx *c);
+
 /* The module left the bus: wait for it on the same port (or its peer), with
  * the reboot deadline, and claim it again. Sends nothing. */
 static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
@@ -95,7 +97,9 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 	fota_link_close(c);
 	fota_set_phase(c, FOTA_PHASE_REBOOT, "the module reboots; waiting for it on the same port");
 	c->reboots++;
-	r = udev_watch_wait_back(c->watch, c->devnum, c->job->timeouts.reboot_ms, NULL, port, &devnum);
+	r = fota_wait_back(c, c->devnum, port, &devnum);
+	if (r == -ECANCELED)
+		return fail_cancelled(c);
 	if (r == -ETIMEDOUT)
 		return fota_fail(c, -ENODEV, -1,
 				 "the module did not come back on port %s%s%s within %u s of its reboot "
@@ -148,7 +152,7 @@ static uint64_t current_deadline(const struct fota_ctx *c, const char **what, co
 		*option = "--timeout-update-start";
 		return c->t_phase + t->update_start_ms;
 	}
-	*what = "the next UPDATING report or END";
+	*what = "UPDATING report or END";
 	*option = "--timeout-update-gap";
 	return (c->t_last_report > c->t_phase ? c->t_last_report : c->t_phase) + t->update_gap_ms;
 }

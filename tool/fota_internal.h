@@ -56,6 +56,9 @@ void fota_link_close(struct fota_ctx *c);
 int fota_identify(struct fota_ctx *c, char *model, size_t model_cap, char *rev, size_t rev_cap,
 		  char *imei, size_t imei_cap);
 bool fota_cancelled(const struct fota_ctx *c);
+/* Waits up to --timeout-reboot for a device other than old_devnum on the port
+ * (or its peer); -ECANCELED on SIGINT/SIGTERM, -ETIMEDOUT. */
+int fota_wait_back(struct fota_ctx *c, int old_devnum, char port[UDEV_PORT_MAX], int *devnum);
 /* A REPORT_TRANSFER of phase: sent of total bytes since t0_ms. */
 void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t sent, uint64_t total, uint64_t t0_ms);
 

@@ -105,6 +105,8 @@ int fota_upload(struct fota_ctx *c, const char *name)
 		return fota_fail(c, -EIO, -1, "cannot read package %s", c->job->package_path);
 	r = at_commandf(c->at, c->job->timeouts.command_ms, &resp, "AT+QFUPL=\"%s\",%llu,%d,1", name,
 			(unsigned long long)size, UPLOAD_TIMEOUT_S);
+	if (r == -ECANCELED)
+		return fota_fail(c, r, -1, "interrupted before the upload began; the module was released");
 	if (r != 1)
 		return fota_fail(c, r < 0 ? r : -EPROTO, resp.cme,
 				 "the module refused the upload (AT+QFUPL: %s%d)", resp.cme >= 0 ? "+CME ERROR: " : "",
@@ -116,6 +118,10 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	if (r == -ECANCELED)
 		return fota_fail(c, r, -1, "interrupted after %llu of %llu bytes of the upload; the module was released",
 				 (unsigned long long)sent, (unsigned long long)size);
+	if (r == -ETIMEDOUT)
+		return fota_fail(c, r, -1, "the module took no data for %u s after %llu of %llu bytes of the upload "
+				 "(--timeout-stall)", c->job->timeouts.stall_ms / 1000, (unsigned long long)sent,
+				 (unsigned long long)size);
 	if (r < 0)
 		return fota_fail(c, r, -1, "the upload failed after %llu of %llu bytes: %s", (unsigned long long)sent,
 				 (unsigned long long)size, qfota_strerror(r));

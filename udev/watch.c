@@ -208,7 +208,7 @@ int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_
 	return r;
 }
 
-static int wait_back(struct udev_watch *w, int old_devnum, unsigned long long deadline, const volatile bool *cancel,
+static int wait_back(struct udev_watch *w, int old_devnum, unsigned long long deadline, const volatile sig_atomic_t *cancel,
 		     char ret_port[UDEV_PORT_MAX], int *ret_devnum)
 {
 	for (;;) {
@@ -234,7 +234,7 @@ static int wait_back(struct udev_watch *w, int old_devnum, unsigned long long de
 }
 
 int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
-			 const volatile bool *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum)
+			 const volatile sig_atomic_t *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum)
 {
 	unsigned long long deadline = now_ms() + timeout_ms;
 	int r = monitor_open(w);

@@ -17,6 +17,7 @@
 #ifndef QFOTA_UDEVWATCH_H
 #define QFOTA_UDEVWATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,9 +48,9 @@ int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_
  * its peer: an add uevent, or found there by enumeration. Writes the port it
  * came back on (the port itself or the peer) and its devnum. Returns 0,
  * -ETIMEDOUT after timeout_ms, or -ECANCELED when *cancel becomes true
- * (checked every 100 ms; cancel may be NULL). */
+ * (a SIGINT/SIGTERM flag, checked every 100 ms; may be NULL). */
 int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
-			 const volatile bool *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum);
+			 const volatile sig_atomic_t *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum);
 
 /* True if s looks like a USB port path: bus "-" port ("." port)*, e.g. 1-4.2. */
 bool udev_port_is_valid(const char *s);

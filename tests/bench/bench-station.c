@@ -124,7 +124,7 @@ static void imei_of(unsigned i, char out[16])
 {
 	int sum = 0;
 
-	snprintf(out, 16, "86605003450%03u", i);
+	snprintf(out, 16, "86605003450%03u", i % 1000u);
 	for (int k = 13, dbl = 1; k >= 0; k--, dbl = !dbl) {
 		int d = (out[k] - '0') * (dbl ? 2 : 1);
 

@@ -1,7 +1,7 @@
-/* The real build/qfota against virtual modules that fail: every fault of the
- * virtual module gives the right words and exit code, the module released and
- * its kernel driver given back; bad input is refused with exit 2 before
- * anything reaches any module; SIGINT in the download and in the update. */
+/* The real build/qfota against bad input and a busy module: bad input is
+ * refused with exit 2 before anything reaches any module; a second qfota on a
+ * port is refused. The module's faults, every error code of the seeds and the
+ * signals in every phase are the generated matrix: test-qfota-matrix.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,8 +16,6 @@
 #include "common/testutil.h"
 
 #define RUN_MS 120000
-#define URL_HTTP "http://fota.example.com/pkg.pack"
-#define URL_FTP "FTP://u:p@fota.example.com/pkg.pack"
 
 /* Every case's packages, made once per test in its scratch directory. */
 static int setup(void **state)
@@ -34,115 +32,6 @@ static int setup(void **state)
 }
 
 #define teardown qrun_teardown_dir
-
-enum mode { FILE_MODE, HTTP_MODE, FTP_MODE, UPLOAD_MODE };
-
-struct fault_case {
-	const char *name;
-	const char *profile;
-	enum mode mode;
-	const char *fault;     /* vmodule --fault SPEC */
-	const char *opt[4];    /* extra qfota options */
-	int exit_code;
-	const char *says[3];   /* each must appear in the output */
-};
-
-/* Timeouts are shortened where the fault makes qfota wait for one. */
-static const struct fault_case cases[] = {
-	{ "command ERROR", "ec200u", FILE_MODE, "error", { 0 }, 5, { "refused AT+QFOTADL", "ERROR" } },
-	{ "FOTA 510 in the update", "ec200u", FILE_MODE, "code:510", { 0 }, 6, { "510", "package" } },
-	{ "FILE 567 download timeout", "ec200u", FILE_MODE, "code:567", { 0 }, 5, { "567" } },
-	{ "FTP 609", "ec200u", FTP_MODE, "code:609", { 0 }, 5, { "609", "safe to retry" } },
-	{ "HTTP 702", "ec200u", HTTP_MODE, "code:702", { 0 }, 5, { "702" } },
-	{ "data call 4", "ec200u", HTTP_MODE, "code:4", { 0 }, 5, { " 4" } },
-	{ "DFOTA 505", "eg25", UPLOAD_MODE, "code:505", { 0 }, 6, { "505" } },
-	{ "DFOTA 510 means another thing", "eg25", UPLOAD_MODE, "code:510", { 0 }, 6,
-	  { "510", "does not match the firmware" } },
-	{ "DFOTA 522 (range 520-530)", "eg25", HTTP_MODE, "code:522", { 0 }, 6, { "522" } },
-	{ "unplug mid-stream", "ec200u", FILE_MODE, "unplug-byte:100000", { "--timeout-reboot", "2" }, 7,
-	  { "vanished", "of 200000 bytes" } },
-	{ "NAK forever", "ec200u", FILE_MODE, "nak", { "--timeout-stall", "1" }, 9, { "no data", "--timeout-stall" } },
-	{ "never back", "ec200u", FILE_MODE, "never-back", { "--timeout-reboot", "2" }, 7,
-	  { "did not come back", "--timeout-reboot" } },
-	{ "back on another port", "ec200u", FILE_MODE, "other-port", { "--timeout-reboot", "2" }, 7,
-	  { "did not come back on port 1-1" } },
-	{ "another IMEI", "ec200u", FILE_MODE, "imei-change", { 0 }, 7, { "another module" } },
-	{ "END never comes", "ec200u", FILE_MODE, "no-end", { "--timeout-update-gap", "1" }, 9,
-	  { "--timeout-update-gap" } },
-	{ "END,0 without a reboot", "ec200u", FILE_MODE, "end-no-reboot", { "--timeout-reboot", "2" }, 8,
-	  { "still reports revision" } },
-	{ "reboot without END", "eg25", UPLOAD_MODE, "reboot-no-end",
-	  { "--timeout-update-start", "2", "--timeout-update-gap", "2" }, 9, { "--timeout-update" } },
-	{ "unplugged while updating", "ec200u", FILE_MODE, "unplug-update:40", { "--timeout-reboot", "2" }, 7,
-	  { "did not come back" } },
-	{ "garbage lines", "ec200u", FILE_MODE, "garbage", { 0 }, 0, { "upgraded" } },
-	{ "quirk: spaces after commas", "ec200u", FILE_MODE, "quirk-space", { 0 }, 0, { "upgraded" } },
-	{ "quirk: \" DOWNLOADING\"", "ec200u", FTP_MODE, "quirk-downloading", { 0 }, 0, { "upgraded" } },
-	{ "quirk: HTTPPEND", "ec200u", HTTP_MODE, "quirk-httppend", { 0 }, 0, { "upgraded" } },
-	{ "quirk: trailing %", "ec200u", FILE_MODE, "quirk-percent", { 0 }, 0, { "upgraded" } },
-};
-
-static void run_case(const char *dir, const struct fault_case *fc)
-{
-	char pkg[128], map[256], fault[64];
-	const char *vm[10], *qf[16];
-	size_t nv = 0, nq = 0;
-	struct qrun q;
-
-	snprintf(pkg, sizeof(pkg), "%s/%s", dir, strcmp(fc->profile, "ec200u") == 0 ? "ec200u.pack" : "eg25.zip");
-	snprintf(fault, sizeof(fault), "%s", fc->fault);
-	vm[nv++] = "--profile";
-	vm[nv++] = fc->profile;
-	vm[nv++] = "--fault";
-	vm[nv++] = fault;
-	if (fc->mode == HTTP_MODE || fc->mode == FTP_MODE) {
-		snprintf(map, sizeof(map), "%s=%s", fc->mode == HTTP_MODE ? URL_HTTP : URL_FTP, pkg);
-		vm[nv++] = "--url";
-		vm[nv++] = map;
-	}
-	vm[nv] = NULL;
-	qf[nq++] = "upgrade";
-	qf[nq++] = "--port";
-	qf[nq++] = "1-1";
-	for (size_t i = 0; i < 4 && fc->opt[i]; i++)
-		qf[nq++] = fc->opt[i];
-	switch (fc->mode) {
-	case FILE_MODE: qf[nq++] = pkg; break;
-	case HTTP_MODE: qf[nq++] = "--url"; qf[nq++] = URL_HTTP; break;
-	case FTP_MODE: qf[nq++] = "--url"; qf[nq++] = URL_FTP; break;
-	case UPLOAD_MODE: qf[nq++] = "--upload"; qf[nq++] = pkg; break;
-	}
-	qf[nq] = NULL;
-	print_message("case: %s\n", fc->name);
-	qrun(&q, dir, vm, qf, RUN_MS);
-	qrun_assert_exit(&q, fc->exit_code);
-	for (size_t i = 0; i < 3 && fc->says[i]; i++)
-		qrun_assert_says(&q, fc->says[i]);
-	if (!strstr(fc->fault, "never-back") && !strstr(fc->fault, "unplug") && !strstr(fc->fault, "other-port"))
-		qrun_assert_released(&q, "1-1");
-	qrun_clear(&q);
-}
-
-static void test_fault_matrix(void **state)
-{
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		run_case(*state, &cases[i]);
-}
-
-/* A module that came back elsewhere is released there too. */
-static void test_other_port_released(void **state)
-{
-	const char *dir = *state;
-	char pkg[128];
-	struct qrun q;
-
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
-	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "other-port", NULL },
-	     (const char *const[]){ "upgrade", "--port", "1-1", "--timeout-reboot", "2", pkg, NULL }, RUN_MS);
-	qrun_assert_exit(&q, 7);
-	qrun_assert_released(&q, "1-1"); /* the record is keyed by the first port */
-	qrun_clear(&q);
-}
 
 struct bad_input {
 	const char *name;
@@ -197,42 +86,6 @@ static void test_bad_input_sends_nothing(void **state)
 	}
 }
 
-/* SIGINT while the package streams (the module NAKs, so the stream is in
- * progress for sure): stop, release, driver back, exit 130. timeout(1) sends
- * SIGINT to qfota itself; --preserve-status returns qfota's status. */
-static void test_sigint_during_download(void **state)
-{
-	const char *dir = *state;
-	char qf[256], script[1024];
-	struct qrun q;
-
-	snprintf(script, sizeof(script), "timeout --preserve-status -s INT 2 %s upgrade --port 1-1 %s/ec200u.pack",
-		 tu_build_path("qfota", qf, sizeof(qf)), dir);
-	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "nak", NULL }, script, RUN_MS);
-	qrun_assert_exit(&q, 130);
-	qrun_assert_says(&q, "interrupted");
-	qrun_assert_released(&q, "1-1");
-	qrun_clear(&q);
-}
-
-/* SIGINT while the module updates (END never comes): qfota does not touch the
- * module, says it is still upgrading and how to follow it; exit 10. */
-static void test_sigint_during_update(void **state)
-{
-	const char *dir = *state;
-	char qf[256], script[1024];
-	struct qrun q;
-
-	snprintf(script, sizeof(script), "timeout --preserve-status -s INT 3 %s upgrade --port 1-1 %s/ec200u.pack",
-		 tu_build_path("qfota", qf, sizeof(qf)), dir);
-	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "no-end", NULL }, script, RUN_MS);
-	qrun_assert_exit(&q, 10);
-	qrun_assert_says(&q, "still upgrading");
-	qrun_assert_says(&q, "qfota follow --port 1-1");
-	qrun_assert_released(&q, "1-1");
-	qrun_clear(&q);
-}
-
 /* One qfota per module: a second one on the same port is refused, naming the
  * first one's PID, and touches nothing; the first goes on undisturbed. */
 static void test_second_qfota_is_busy(void **state)
@@ -264,11 +117,7 @@ static void test_second_qfota_is_busy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fault_matrix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_port_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_sends_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigint_during_download, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigint_during_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_qfota_is_busy, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-faults", tests, NULL, NULL);

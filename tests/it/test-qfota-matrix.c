@@ -400,6 +400,9 @@ struct misbehaviour {
 /* Expected: README's exit codes. 7 lost (vanished, not back, another module),
  * 8 END,0 but not the new revision, 9 a deadline, 0 a good upgrade. */
 static const struct misbehaviour misbehaviours[] = {
+	/* AT+QFOTADL refused: nothing began */
+	{ "error", false, 5, "refused AT+QFOTADL with ERROR", false, "fota_mode -" },
+	{ "cme:3", false, 5, "+CME ERROR: 3", false, "fota_mode -" },
 	/* unplugged: at the first byte of the package (FILE: right after the
 	 * command; upload: before AT+QFOTADL), mid-stream, in the update, and in
 	 * the reboot (never back) */
@@ -541,11 +544,12 @@ static void test_signals_in_every_phase(void **state)
 			/* The wait is bounded (60 s) only so that a broken qfota cannot hang
 			 * the test; reaching the bound fails the case ("never-reached"). */
 			snprintf(script, sizeof(script),
+				 "rm -f %s/sig.out %s/sig.err; "
 				 "%s upgrade --port 1-1 %s %s >%s/sig.out 2>%s/sig.err & p=$!; n=0; "
 				 "until grep -qx '%s' %s/sig.err; do n=$((n+1)); "
 				 "if [ $n -gt 1200 ]; then echo never-reached; break; fi; sleep 0.05; done; "
 				 "kill -%s $p; wait $p; echo exit=$?; cat %s/sig.out %s/sig.err",
-				 tu_build_path("qfota", qf, sizeof(qf)), sp->qfota_args, what, dir, dir, sp->wait_for, dir,
+				 dir, dir, tu_build_path("qfota", qf, sizeof(qf)), sp->qfota_args, what, dir, dir, sp->wait_for, dir,
 				 sigs[k], dir, dir);
 			print_message("signal: SIG%s in %s\n", sigs[k], sp->name);
 			qrun_script(&q, dir, vm, script, RUN_MS);

@@ -75,8 +75,10 @@ static void run_url_case(const char *dir, const char *name, const char *url, con
 	print_message("credentials: %s\n", name);
 	/* twice: plain lines and debug; then JSON */
 	for (int json = 0; json < 2; json++) {
-		const char *plain[] = { "-v", "-v", "upgrade", "--port", "1-1", "--log", log, "--url", url, NULL };
-		const char *js[] = { "-v", "-v", "upgrade", "--json", "--port", "1-1", "--log", log, "--url", url, NULL };
+		const char *plain[] = { "-v", "-v", "upgrade", "--port", "1-1", "--log", log, "--timeout-reboot", "1",
+					"--url", url, NULL };
+		const char *js[] = { "-v", "-v", "upgrade", "--json", "--port", "1-1", "--log", log, "--timeout-reboot",
+				     "1", "--url", url, NULL };
 
 		qrun(&q, dir, vm, json ? js : plain, RUN_MS);
 		qrun_assert_exit(&q, want_exit);
@@ -104,7 +106,7 @@ static void test_credentials_never_printed(void **state)
 	run_url_case(dir, "FTP, good", ftp, ftp, NULL, 0, USER, PASS);
 	run_url_case(dir, "FTP, login refused (625)", ftp, ftp, "code:625", 5, USER, PASS);
 	run_url_case(dir, "FTP, timeout (609)", ftp, ftp, "code:609", 5, USER, PASS);
-	run_url_case(dir, "FTP, unplugged in the download", ftp, ftp, "unplug-update:10", 7, USER, PASS);
+	run_url_case(dir, "FTP, unplugged in the update", ftp, ftp, "unplug-update:10", 7, USER, PASS);
 	run_url_case(dir, "FTP, the module refuses the command", ftp, ftp, "error", 5, USER, PASS);
 	/* bad URLs: refused before anything is sent; the message must not echo them */
 	snprintf(longpass, sizeof(longpass), "%s%s%s%s%s", PASS, PASS, PASS, PASS, PASS); /* 60 bytes */
@@ -137,12 +139,13 @@ static void test_credentials_station(void **state)
 	qrun_pack("ec200u", 50000, pkg, NULL);
 	snprintf(map, sizeof(map), "%s=%s", ftp, pkg);
 	for (int json = 0; json < 2; json++) {
+		const char *plain[] = { "-v", "-v", "station", "--all", "--log", log, "--url", ftp, NULL };
+		const char *js[] = { "-v", "-v", "station", "--all", "--json", "--log", log, "--url", ftp, NULL };
+
 		qrun(&q, dir,
 		     (const char *const[]){ "--count", "3", "--profile", "ec200u", "--url", map, "--fault", "2=code:625",
 					    NULL },
-		     (const char *const[]){ "-v", "-v", "station", "--all", json ? "--json" : "-v", "--log", log, "--url",
-					    ftp, NULL },
-		     RUN_MS);
+		     json ? js : plain, RUN_MS);
 		if (q.run.status != 5)
 			fail_run(&q, "station: expected exit 5 (one module's download failed)");
 		assert_no_secret(&q, log, USER, PASS);
@@ -168,11 +171,11 @@ static void run_changing_package(struct qrun *q, const char *dir, const char *pr
 	char qf[256], script[2048];
 
 	snprintf(script, sizeof(script),
-		 "%s upgrade --port 1-1 %s %s >%s/out 2>%s/err & p=$!; n=0; "
+		 "rm -f %s/out %s/err; %s upgrade --port 1-1 %s %s >%s/out 2>%s/err & p=$!; n=0; "
 		 "until grep -q 'KiB of' %s/err; do n=$((n+1)); if [ $n -gt 1200 ]; then echo never-started; break; fi; "
 		 "sleep 0.05; done; printf XYZ | dd of=%s bs=1 seek=2000000 conv=notrunc 2>/dev/null; "
 		 "wait $p; echo exit=$?; cat %s/out %s/err",
-		 tu_build_path("qfota", qf, sizeof(qf)), how, pkg, dir, dir, dir, pkg, dir, dir);
+		 dir, dir, tu_build_path("qfota", qf, sizeof(qf)), how, pkg, dir, dir, dir, pkg, dir, dir);
 	qrun_script(q, dir, (const char *const[]){ "--profile", profile, "--pace", "demo", NULL }, script, RUN_MS);
 	if (strstr(q->run.out, "never-started"))
 		fail_run(q, "the stream never started");

@@ -327,6 +327,23 @@ static void test_concurrent_appends(void **state)
 	free(path);
 }
 
+/* A permissive umask (0) widens nothing: the log holds IMEIs, 0640. */
+static void test_mode_under_open_umask(void **state)
+{
+	struct report_result res;
+	char *path = path_in_tmp("open-umask.log");
+	struct stat st;
+	mode_t old = umask(0);
+
+	(void)state;
+	result_fill(&res);
+	assert_int_equal(audit_append(path, "1-3", &res, 0), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	free(path);
+}
+
 static void test_unsafe_paths_refused(void **state)
 {
 	struct report_result res;
@@ -365,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_append_redacts_credentials),
 		cmocka_unit_test(test_append_mode_and_order),
+		cmocka_unit_test(test_mode_under_open_umask),
 		cmocka_unit_test(test_concurrent_appends),
 		cmocka_unit_test(test_unsafe_paths_refused),
 		cmocka_unit_test(test_default_path),

@@ -92,6 +92,26 @@ static void test_lock_release_relock(void **state)
 	qfota_lock_release(NULL);
 }
 
+/* A permissive umask (0) widens nothing: nobody else may write the lock
+ * directory or a lock file (dir 0755, file 0644). */
+static void test_modes_under_open_umask(void **state)
+{
+	struct fx *f = *state;
+	struct qfota_lock *l = NULL;
+	struct stat st;
+	char path[600];
+	mode_t old = umask(0);
+
+	assert_int_equal(qfota_lock_port("1-4.3", NULL, &l), 0);
+	umask(old);
+	assert_int_equal(stat(f->dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	snprintf(path, sizeof(path), "%s/1-4.3.lock", f->dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	qfota_lock_release(l);
+}
+
 /* flock locks belong to the open file description: a second open in the same
  * process conflicts, so a station cannot drive one module twice. */
 static void test_same_process_conflicts(void **state)
@@ -290,6 +310,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cloexec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_process_and_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_under_open_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinked_dir_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinked_file_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writable_dir_refused, setup, teardown),
