@@ -98,6 +98,14 @@ void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t se
 		.total = total, .rate_bps = secs > 0 ? (double)sent / secs : 0 });
 }
 
+bool fota_update_begun(const struct fota_ctx *c)
+{
+	/* DFOTA from a local file updates right after OK (facts §3.5); the
+	 * other modes once the download ended well (or the module says so). */
+	return c->update_started || c->ended || (c->download_ended && c->download_end_code == 0) ||
+	       (c->command_accepted && c->job->source == FOTA_SOURCE_UPLOAD) || c->job->source == FOTA_SOURCE_FOLLOW;
+}
+
 bool fota_cancelled(const struct fota_ctx *c)
 {
 	return (c->job->cancel && *c->job->cancel) || usbxfer_cancel_requested();
@@ -498,10 +506,13 @@ static int send_command(struct fota_ctx *c, uint64_t size)
 	if (r == -EIO)
 		return fota_fail(c, r, -1, "the module refused AT+QFOTADL with ERROR (an upgrade already "
 				 "running, or a mode this firmware does not support)");
-	if (r == -ENODEV && j->source == FOTA_SOURCE_UPLOAD)
+	if (r == -ENODEV && j->source == FOTA_SOURCE_UPLOAD) {
+		c->command_accepted = true;
 		return 0; /* DFOTA from a local file: the module may reboot at once (facts §3.5) */
+	}
 	if (r < 0)
 		return fota_fail(c, r, -1, "AT+QFOTADL got no answer: %s (--timeout-command)", qfota_strerror(r));
+	c->command_accepted = true;
 	if (j->source == FOTA_SOURCE_FILE) {
 		fota_set_phase(c, FOTA_PHASE_DOWNLOAD, "streaming the package");
 		r = stream_package(c, size);
@@ -577,6 +588,8 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 	res->err = r;
 	if (r == -EALREADY) /* already at the target: not a failure */
 		res->exit_code = QFOTA_EXIT_OK;
+	else if (r == -ECANCELED && fota_update_begun(&c)) /* stopped following, never the upgrade */
+		res->exit_code = QFOTA_EXIT_STILL_UPDATING;
 	else
 		res->exit_code = qfota_exit_for(r, res->phase, res->module_code >= 0 && r == -EIO);
 	if (r == 0 && !res->message[0])

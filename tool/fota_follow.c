@@ -125,7 +125,7 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 
 static int fail_cancelled(struct fota_ctx *c)
 {
-	if (c->phase == FOTA_PHASE_UPDATE || c->download_ended || c->update_started)
+	if (fota_update_begun(c))
 		return fota_fail(c, -ECANCELED, -1,
 				 "stopped following; the module is still upgrading: do not power it off. "
 				 "Follow it to the end with: qfota follow --port %s", c->job->port);

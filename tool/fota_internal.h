@@ -34,6 +34,7 @@ struct fota_ctx {
 	int download_end_code;
 	bool update_started;           /* START */
 	bool ended;                    /* END */
+	bool command_accepted;         /* AT+QFOTADL answered OK */
 	int end_code;
 	int last_percent;
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */
@@ -56,6 +57,9 @@ void fota_link_close(struct fota_ctx *c);
 int fota_identify(struct fota_ctx *c, char *model, size_t model_cap, char *rev, size_t rev_cap,
 		  char *imei, size_t imei_cap);
 bool fota_cancelled(const struct fota_ctx *c);
+/* Whether the module has begun (or is committed to) rewriting its firmware:
+ * from then on qfota never touches it, and a stop means "still upgrading". */
+bool fota_update_begun(const struct fota_ctx *c);
 /* Waits up to --timeout-reboot for a device other than old_devnum on the port
  * (or its peer); -ECANCELED on SIGINT/SIGTERM, -ETIMEDOUT. */
 int fota_wait_back(struct fota_ctx *c, int old_devnum, char port[UDEV_PORT_MAX], int *devnum);
