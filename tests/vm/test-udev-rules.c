@@ -574,7 +574,7 @@ static void test_unit_verify(void **state)
 
 	/* the check can fail: an unknown key and a missing binary are reported */
 	inst = unit_copy("unit-bad", "/nonexistent/qfota", "Bogus=1\n");
-	verify[2] = inst;
+	verify[3] = inst; /* after "--man=no" */
 	out = run(false, verify, &status);
 	assert_int_not_equal(status, 0);
 	assert_non_null(strstr(out, "Bogus"));
