@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "qfota/audit.h"
 #include "qfota/error.h"
+#include "qfota/fota.h"
 #include "qfota/exitcode.h"
 
 static volatile sig_atomic_t cancel_flag;
@@ -139,4 +141,30 @@ const char *cli_option_name(const struct option *opts, int opt, char *buf, size_
 		}
 	snprintf(buf, cap, "-%c", opt);
 	return buf;
+}
+
+unsigned *cli_timeout_field(struct fota_timeouts *t, int opt)
+{
+	switch (opt) {
+	case OPT_T_COMMAND: return &t->command_ms;
+	case OPT_T_START: return &t->start_ms;
+	case OPT_T_STALL: return &t->stall_ms;
+	case OPT_T_DOWNLOAD: return &t->download_ms;
+	case OPT_T_UPDATE_START: return &t->update_start_ms;
+	case OPT_T_UPDATE_GAP: return &t->update_gap_ms;
+	case OPT_T_REBOOT: return &t->reboot_ms;
+	case OPT_T_TOTAL: return &t->total_ms;
+	default: return NULL;
+	}
+}
+
+const char *cli_audit_path(const char *log_opt)
+{
+	const char *env = getenv("QFOTA_AUDIT_LOG");
+
+	if (log_opt)
+		return log_opt;
+	if (env)
+		return *env ? env : NULL;
+	return audit_default_path();
 }

@@ -28,6 +28,38 @@ struct cli_select {
 	"  -s, --serial SERIAL    the module with this USB serial number\n"                                \
 	"  -m, --model MODEL      modules of this model (e.g. EC200U)\n"
 
+/* The options of one upgrade job, shared by upgrade, follow, station and
+ * auto: one enum, one table fragment, one timeout mapping. */
+enum {
+	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
+	OPT_UP_URCS, OPT_JSON, OPT_LOG, OPT_POLICY, OPT_ALL, OPT_WAIT, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL,
+	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL,
+};
+
+#define CLI_JOB_LONG                                                                                         \
+	{ "url", required_argument, NULL, OPT_URL }, { "upload", required_argument, NULL, OPT_UPLOAD },     \
+	{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },                                      \
+	{ "cid", required_argument, NULL, OPT_CID }, { "apn", required_argument, NULL, OPT_APN },           \
+	{ "expect", required_argument, NULL, OPT_EXPECT },                                                \
+	{ "upgrade-mode", required_argument, NULL, OPT_MODE },                                            \
+	{ "download-urcs", required_argument, NULL, OPT_DL_URCS },                                        \
+	{ "update-urcs", required_argument, NULL, OPT_UP_URCS }, { "json", no_argument, NULL, OPT_JSON },  \
+	{ "log", required_argument, NULL, OPT_LOG },                                                      \
+	{ "timeout-command", required_argument, NULL, OPT_T_COMMAND },                                    \
+	{ "timeout-start", required_argument, NULL, OPT_T_START },                                        \
+	{ "timeout-stall", required_argument, NULL, OPT_T_STALL },                                        \
+	{ "timeout-download", required_argument, NULL, OPT_T_DOWNLOAD },                                  \
+	{ "timeout-update-start", required_argument, NULL, OPT_T_UPDATE_START },                          \
+	{ "timeout-update-gap", required_argument, NULL, OPT_T_UPDATE_GAP },                              \
+	{ "timeout-reboot", required_argument, NULL, OPT_T_REBOOT },                                      \
+	{ "timeout-total", required_argument, NULL, OPT_T_TOTAL }
+
+struct fota_timeouts;
+/* The field of t that a --timeout-* option sets, or NULL if opt is none. */
+unsigned *cli_timeout_field(struct fota_timeouts *t, int opt);
+/* --log, else $QFOTA_AUDIT_LOG ("" = off), else the default when root. */
+const char *cli_audit_path(const char *log_opt);
+
 /* Handles a selector option; returns 1 if opt was one, 0 if not, -1 after a
  * usage error (already printed). */
 int cli_select_option(const char *cmd, int opt, const char *arg, struct cli_select *sel);

@@ -62,62 +62,11 @@ static const char follow_help[] =
 	"\n"
 	"Options: --expect REV, --json and the --timeout-* options of qfota upgrade.\n";
 
-enum {
-	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
-	OPT_UP_URCS, OPT_JSON, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL, OPT_T_DOWNLOAD, OPT_T_UPDATE_START,
-	OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL, OPT_LOG,
-};
-
-/* --log, else $QFOTA_AUDIT_LOG ("" = off), else the default when root. */
-static const char *audit_path(const char *opt)
-{
-	const char *env = getenv("QFOTA_AUDIT_LOG");
-
-	if (opt)
-		return opt;
-	if (env)
-		return *env ? env : NULL;
-	return audit_default_path();
-}
-
-static unsigned *timeout_field(struct fota_timeouts *t, int opt)
-{
-	switch (opt) {
-	case OPT_T_COMMAND: return &t->command_ms;
-	case OPT_T_START: return &t->start_ms;
-	case OPT_T_STALL: return &t->stall_ms;
-	case OPT_T_DOWNLOAD: return &t->download_ms;
-	case OPT_T_UPDATE_START: return &t->update_start_ms;
-	case OPT_T_UPDATE_GAP: return &t->update_gap_ms;
-	case OPT_T_REBOOT: return &t->reboot_ms;
-	case OPT_T_TOTAL: return &t->total_ms;
-	default: return NULL;
-	}
-}
-
 static int run(int argc, char **argv, bool follow)
 {
 	static const struct option opts[] = {
 		CLI_SELECT_LONG,
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "upload", required_argument, NULL, OPT_UPLOAD },
-		{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },
-		{ "cid", required_argument, NULL, OPT_CID },
-		{ "apn", required_argument, NULL, OPT_APN },
-		{ "expect", required_argument, NULL, OPT_EXPECT },
-		{ "upgrade-mode", required_argument, NULL, OPT_MODE },
-		{ "download-urcs", required_argument, NULL, OPT_DL_URCS },
-		{ "update-urcs", required_argument, NULL, OPT_UP_URCS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "timeout-command", required_argument, NULL, OPT_T_COMMAND },
-		{ "timeout-start", required_argument, NULL, OPT_T_START },
-		{ "timeout-stall", required_argument, NULL, OPT_T_STALL },
-		{ "timeout-download", required_argument, NULL, OPT_T_DOWNLOAD },
-		{ "timeout-update-start", required_argument, NULL, OPT_T_UPDATE_START },
-		{ "timeout-update-gap", required_argument, NULL, OPT_T_UPDATE_GAP },
-		{ "timeout-reboot", required_argument, NULL, OPT_T_REBOOT },
-		{ "timeout-total", required_argument, NULL, OPT_T_TOTAL },
+		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -136,7 +85,7 @@ static int run(int argc, char **argv, bool follow)
 	fota_timeouts_default(&job.timeouts);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
-		unsigned *field = timeout_field(&job.timeouts, opt);
+		unsigned *field = cli_timeout_field(&job.timeouts, opt);
 
 		r = cli_select_option(cmd, opt, optarg, &sel);
 		if (r < 0)
@@ -234,7 +183,7 @@ static int run(int argc, char **argv, bool follow)
 	}
 	fota_run(&job, &res);
 	reporter_free(rep);
-	log_path = audit_path(log_opt);
+	log_path = cli_audit_path(log_opt);
 	if (log_path) {
 		r = audit_append(log_path, job.port, &res, 0);
 		if (r < 0)

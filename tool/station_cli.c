@@ -15,26 +15,6 @@
 #include "station_cli.h"
 #include "station_view.h"
 
-enum {
-	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
-	OPT_UP_URCS, OPT_JSON, OPT_LOG, OPT_POLICY, OPT_ALL, OPT_WAIT, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL,
-	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL,
-};
-
-static unsigned *timeout_field(struct fota_timeouts *t, int opt)
-{
-	switch (opt) {
-	case OPT_T_COMMAND: return &t->command_ms;
-	case OPT_T_START: return &t->start_ms;
-	case OPT_T_STALL: return &t->stall_ms;
-	case OPT_T_DOWNLOAD: return &t->download_ms;
-	case OPT_T_UPDATE_START: return &t->update_start_ms;
-	case OPT_T_UPDATE_GAP: return &t->update_gap_ms;
-	case OPT_T_REBOOT: return &t->reboot_ms;
-	case OPT_T_TOTAL: return &t->total_ms;
-	default: return NULL;
-	}
-}
 
 void station_cli_clear(struct station_cli *c)
 {
@@ -68,25 +48,8 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "upload", required_argument, NULL, OPT_UPLOAD },
-		{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },
-		{ "cid", required_argument, NULL, OPT_CID },
-		{ "apn", required_argument, NULL, OPT_APN },
-		{ "expect", required_argument, NULL, OPT_EXPECT },
-		{ "upgrade-mode", required_argument, NULL, OPT_MODE },
-		{ "download-urcs", required_argument, NULL, OPT_DL_URCS },
-		{ "update-urcs", required_argument, NULL, OPT_UP_URCS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "timeout-command", required_argument, NULL, OPT_T_COMMAND },
-		{ "timeout-start", required_argument, NULL, OPT_T_START },
-		{ "timeout-stall", required_argument, NULL, OPT_T_STALL },
-		{ "timeout-download", required_argument, NULL, OPT_T_DOWNLOAD },
-		{ "timeout-update-start", required_argument, NULL, OPT_T_UPDATE_START },
-		{ "timeout-update-gap", required_argument, NULL, OPT_T_UPDATE_GAP },
-		{ "timeout-reboot", required_argument, NULL, OPT_T_REBOOT },
-		{ "timeout-total", required_argument, NULL, OPT_T_TOTAL },
+
+		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -99,7 +62,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 	fota_timeouts_default(&c->job.timeouts);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
-		unsigned *field = timeout_field(&c->job.timeouts, opt);
+		unsigned *field = cli_timeout_field(&c->job.timeouts, opt);
 
 		if (opt == 'p') {
 			if (auto_mode && c->n_ports > 0)
@@ -195,16 +158,6 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 	return 0;
 }
 
-const char *station_cli_audit_path(const char *opt)
-{
-	const char *env = getenv("QFOTA_AUDIT_LOG");
-
-	if (opt)
-		return opt;
-	if (env)
-		return *env ? env : NULL;
-	return audit_default_path();
-}
 
 int station_cli_policy(const char *cmd, const char *path, const struct fota_job *tmpl, struct policy **ret)
 {
@@ -233,7 +186,7 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 {
 	const char *no_colour = getenv("NO_COLOR");
 	struct fota_job job = c->job;
-	struct station_opts o = { .job = &job, .policy = policy, .audit_path = station_cli_audit_path(c->log_opt) };
+	struct station_opts o = { .job = &job, .policy = policy, .audit_path = cli_audit_path(c->log_opt) };
 	struct station_view *view = NULL;
 	struct reporter *rep = NULL;
 	struct station_result res;

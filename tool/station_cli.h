@@ -32,8 +32,6 @@ void station_cli_clear(struct station_cli *c);
  * prints "qfota CMD: FILE:LINE: reason" and returns QFOTA_EXIT_USAGE. */
 int station_cli_policy(const char *cmd, const char *path, const struct fota_job *tmpl, struct policy **ret);
 
-/* --log, else $QFOTA_AUDIT_LOG ("" = off), else the default when root. */
-const char *station_cli_audit_path(const char *opt);
 
 /* Runs the station on ports with the view for the output: JSON events on
  * stdout with json; else a live table on a terminal (stderr), plain lines
