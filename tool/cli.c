@@ -168,3 +168,52 @@ const char *cli_audit_path(const char *log_opt)
 		return *env ? env : NULL;
 	return audit_default_path();
 }
+
+int cli_job_option(const char *cmd, const struct option *opts, int opt, const char *arg, struct fota_job *job,
+		   int *n_sources)
+{
+	unsigned *field = cli_timeout_field(&job->timeouts, opt);
+	char name[40];
+	int v;
+
+	if (field) {
+		if (cli_parse_seconds(arg, field) < 0 || *field == 0) {
+			cli_usage_error(cmd, "%s wants a number of seconds > 0 (got '%s')",
+					cli_option_name(opts, opt, name, sizeof(name)), arg);
+			return -1;
+		}
+		return 1;
+	}
+	switch (opt) {
+	case OPT_URL:
+	case OPT_UPLOAD:
+		job->source = opt == OPT_URL ? FOTA_SOURCE_URL : FOTA_SOURCE_UPLOAD;
+		*(opt == OPT_URL ? &job->url : &job->package_path) = arg;
+		(*n_sources)++;
+		return 1;
+	case OPT_UPLOAD_NAME: job->upload_name = arg; return 1;
+	case OPT_APN: job->apn = arg; return 1;
+	case OPT_EXPECT: job->expect_revision = arg; return 1;
+	case OPT_CID:
+		if (cli_parse_int(arg, 1, 16, &job->cid) == 0)
+			return 1;
+		cli_usage_error(cmd, "--cid wants a PDP context ID 1-16 (got '%s')", arg);
+		return -1;
+	case OPT_MODE:
+		if (cli_parse_int(arg, 0, 1, &job->upgrade_mode) == 0)
+			return 1;
+		cli_usage_error(cmd, "--upgrade-mode wants 0 or 1 (got '%s')", arg);
+		return -1;
+	case OPT_DL_URCS:
+	case OPT_UP_URCS:
+		if (cli_parse_int(arg, 0, 100, &v) < 0 || (v > 0 && v < 5)) {
+			cli_usage_error(cmd, "%s wants 0 or 5-100 (got '%s'; the seeds allow no other)",
+					cli_option_name(opts, opt, name, sizeof(name)), arg);
+			return -1;
+		}
+		*(opt == OPT_DL_URCS ? &job->download_urc_max : &job->update_urc_max) = v;
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -2,6 +2,7 @@
 #ifndef QFOTA_CLI_H
 #define QFOTA_CLI_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -57,6 +58,15 @@ enum {
 struct fota_timeouts;
 /* The field of t that a --timeout-* option sets, or NULL if opt is none. */
 unsigned *cli_timeout_field(struct fota_timeouts *t, int opt);
+/* Handles one of the job options every upgrading subcommand shares (the
+ * package source, --cid/--apn, --expect, --upgrade-mode, --*-urcs,
+ * --timeout-*); opts is the caller's table, for option names. Returns 1 if
+ * opt was one (job and *n_sources updated), 0 if not, -1 after a usage error
+ * (already printed). */
+struct fota_job;
+int cli_job_option(const char *cmd, const struct option *opts, int opt, const char *arg, struct fota_job *job,
+		   int *n_sources);
+
 /* --log, else $QFOTA_AUDIT_LOG ("" = off), else the default when root. */
 const char *cli_audit_path(const char *log_opt);
 

@@ -79,66 +79,32 @@ static int run(int argc, char **argv, bool follow)
 	struct reporter *rep = NULL;
 	bool json = cli_global()->json;
 	const char *log_opt = NULL, *log_path;
-	int opt, r, li = 0, n_sources = 0;
+	int opt, r, n_sources = 0;
 	char name[40];
 
 	fota_timeouts_default(&job.timeouts);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
-	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
-		unsigned *field = cli_timeout_field(&job.timeouts, opt);
-
+	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, NULL)) != -1) {
 		r = cli_select_option(cmd, opt, optarg, &sel);
 		if (r < 0)
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (field) {
-			if (cli_parse_seconds(optarg, field) < 0 || *field == 0)
-				return cli_usage_error(cmd, "--%s wants a number of seconds > 0 (got '%s')",
-						       opts[li].name, optarg);
-			continue;
-		}
 		if (follow && (opt == OPT_URL || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
 			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME))
 			return cli_usage_error(cmd, "follow sends nothing to the module: %s does not apply",
 					       cli_option_name(opts, opt, name, sizeof(name)));
+		r = cli_job_option(cmd, opts, opt, optarg, &job, &n_sources);
+		if (r < 0)
+			return QFOTA_EXIT_USAGE;
+		if (r > 0)
+			continue;
 		switch (opt) {
 		case 'h':
 			fputs(follow ? follow_help : upgrade_help, stdout);
 			return QFOTA_EXIT_OK;
-		case OPT_URL:
-			job.source = FOTA_SOURCE_URL;
-			job.url = optarg;
-			n_sources++;
-			break;
-		case OPT_UPLOAD:
-			job.source = FOTA_SOURCE_UPLOAD;
-			job.package_path = optarg;
-			n_sources++;
-			break;
-		case OPT_UPLOAD_NAME: job.upload_name = optarg; break;
-		case OPT_APN: job.apn = optarg; break;
-		case OPT_EXPECT: job.expect_revision = optarg; break;
 		case OPT_JSON: json = true; break;
 		case OPT_LOG: log_opt = optarg; break;
-		case OPT_CID:
-			if (cli_parse_int(optarg, 1, 16, &job.cid) < 0)
-				return cli_usage_error(cmd, "--cid wants a PDP context ID 1-16 (got '%s')", optarg);
-			break;
-		case OPT_MODE:
-			if (cli_parse_int(optarg, 0, 1, &job.upgrade_mode) < 0)
-				return cli_usage_error(cmd, "--upgrade-mode wants 0 or 1 (got '%s')", optarg);
-			break;
-		case OPT_DL_URCS:
-		case OPT_UP_URCS: {
-			int v;
-
-			if (cli_parse_int(optarg, 0, 100, &v) < 0 || (v > 0 && v < 5))
-				return cli_usage_error(cmd, "--%s wants 0 or 5-100 (got '%s'; the seeds allow no other)",
-						       opts[li].name, optarg);
-			*(opt == OPT_DL_URCS ? &job.download_urc_max : &job.update_urc_max) = v;
-			break;
-		}
 		default:
 			return cli_usage_error(cmd, "unknown option");
 		}

@@ -53,7 +53,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int opt, r, li = 0;
+	int opt, r;
 	char name[40];
 
 	*c = (struct station_cli){ .job = { .source = FOTA_SOURCE_FILE, .upgrade_mode = 1, .download_urc_max = 50,
@@ -61,9 +61,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 				   .json = cli_global()->json, .wait_ms = 10000 };
 	fota_timeouts_default(&c->job.timeouts);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
-	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, &li)) != -1) {
-		unsigned *field = cli_timeout_field(&c->job.timeouts, opt);
-
+	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, NULL)) != -1) {
 		if (opt == 'p') {
 			if (auto_mode && c->n_ports > 0)
 				return cli_usage_error(cmd, "auto takes one --port");
@@ -82,53 +80,24 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (field || opt == OPT_WAIT) {
-			unsigned *dst = field ? field : &c->wait_ms;
-
-			if (cli_parse_seconds(optarg, dst) < 0 || *dst == 0)
-				return cli_usage_error(cmd, "--%s wants a number of seconds > 0 (got '%s')",
-						       opts[li].name, optarg);
+		if (opt == OPT_WAIT) {
+			if (cli_parse_seconds(optarg, &c->wait_ms) < 0 || c->wait_ms == 0)
+				return cli_usage_error(cmd, "--wait wants a number of seconds > 0 (got '%s')", optarg);
 			continue;
 		}
+		r = cli_job_option(cmd, opts, opt, optarg, &c->job, &c->n_sources);
+		if (r < 0)
+			return QFOTA_EXIT_USAGE;
+		if (r > 0)
+			continue;
 		switch (opt) {
 		case 'h':
 			fputs(help, stdout);
 			return -1;
 		case OPT_ALL: c->all = true; break;
 		case OPT_POLICY: c->policy_path = optarg; break;
-		case OPT_URL:
-			c->job.source = FOTA_SOURCE_URL;
-			c->job.url = optarg;
-			c->n_sources++;
-			break;
-		case OPT_UPLOAD:
-			c->job.source = FOTA_SOURCE_UPLOAD;
-			c->job.package_path = optarg;
-			c->n_sources++;
-			break;
-		case OPT_UPLOAD_NAME: c->job.upload_name = optarg; break;
-		case OPT_APN: c->job.apn = optarg; break;
-		case OPT_EXPECT: c->job.expect_revision = optarg; break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LOG: c->log_opt = optarg; break;
-		case OPT_CID:
-			if (cli_parse_int(optarg, 1, 16, &c->job.cid) < 0)
-				return cli_usage_error(cmd, "--cid wants a PDP context ID 1-16 (got '%s')", optarg);
-			break;
-		case OPT_MODE:
-			if (cli_parse_int(optarg, 0, 1, &c->job.upgrade_mode) < 0)
-				return cli_usage_error(cmd, "--upgrade-mode wants 0 or 1 (got '%s')", optarg);
-			break;
-		case OPT_DL_URCS:
-		case OPT_UP_URCS: {
-			int v;
-
-			if (cli_parse_int(optarg, 0, 100, &v) < 0 || (v > 0 && v < 5))
-				return cli_usage_error(cmd, "--%s wants 0 or 5-100 (got '%s'; the seeds allow no other)",
-						       opts[li].name, optarg);
-			*(opt == OPT_DL_URCS ? &c->job.download_urc_max : &c->job.update_urc_max) = v;
-			break;
-		}
 		default:
 			return cli_usage_error(cmd, "unknown option");
 		}
