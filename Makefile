@@ -56,10 +56,10 @@ BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 
-PROGRAMS := $(if $(wildcard tool/main.c),$(BUILD)/qfota) $(BUILD)/vmodule
+PROGRAMS := $(if $(wildcard tool/main.c),$(BUILD)/qfota) $(BUILD)/vmodule $(BUILD)/libvmshim.so
 TESTS := $(UNIT_TESTS) $(VM_TESTS) $(IT_TESTS)
 
-.PHONY: all deps check check-plain check-asan test-programs demo bench soak install uninstall deb clean
+.PHONY: all deps check check-plain check-asan check-kernel test-programs demo bench soak install uninstall deb clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/libqfota.a
@@ -104,6 +104,14 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libqfota.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# What umockdev cannot emulate of a usbfs node (tests/vmodule/shim/usbfs_seek.c):
+# preloaded, so never sanitized; preload.c knows where it is.
+$(BUILD)/libvmshim.so: tests/vmodule/shim/usbfs_seek.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -O2 -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/obj/tests/vmodule/preload.o: TEST_CFLAGS += -DVM_SHIM_PATH='"$(abspath $(BUILD))/libvmshim.so"'
 
 $(BUILD)/libvmodule.a: $(VM_OBJ)
 	@mkdir -p $(dir $@)
@@ -180,5 +188,7 @@ clean:
 
 # Fuzzing (libFuzzer, clang): `make fuzz`, `make fuzz-smoke`; rules in tests/fuzz/fuzz.mk.
 -include tests/fuzz/fuzz.mk
+
+include tests/kernel/kernel.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -25,7 +25,7 @@ for t in "$build"/tests/unit/test-* "$build"/tests/vm/test-* "$build"/tests/it/t
 	case "$t" in *.d|*.o) continue ;; esac
 	case "$t" in
 	*/unit/*) timeout 300 "$t" >"$log" 2>&1 ;;
-	*) timeout 600 umockdev-wrapper "$t" >"$log" 2>&1 ;;
+	*) sh "$top/tests/in-ram.sh" timeout 600 umockdev-wrapper "$t" >"$log" 2>&1 ;;
 	esac
 	rc=$?
 	cat "$log"

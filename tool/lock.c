@@ -12,6 +12,7 @@
 
 #include "qfota/cleanup.h"
 #include "qfota/lock.h"
+#include "qfota/usbxfer.h"
 #include "qfota/log.h"
 
 #define PORT_MAX 32          /* "1-4.2.3.4.5.6.7" and more: a port path is short */
@@ -22,28 +23,11 @@ struct qfota_lock {
 	bool writable;
 };
 
-/* Grammar: bus "-" port { "." port }, each a decimal number without sign.
- * Only digits, '-' and '.': the port is used as a file name as it is. */
+/* Only digits, '-' and '.' (usbxfer_port_is_valid): the port is used as a
+ * file name as it is. */
 static bool port_is_valid(const char *port)
 {
-	const char *p = port;
-	bool dash = false;
-
-	if (!port || strlen(port) >= PORT_MAX)
-		return false;
-	for (;;) {
-		if (*p < '0' || *p > '9')
-			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (*p == '\0')
-			return dash;
-		if (*p == '-' && !dash)
-			dash = true;
-		else if (*p != '.' || !dash)
-			return false;
-		p++;
-	}
+	return usbxfer_port_is_valid(port) && strlen(port) < PORT_MAX;
 }
 
 int qfota_lock_dir(char *buf, size_t cap)

@@ -143,7 +143,9 @@ static void emit_json(struct reporter *r, const struct report_event *ev)
 	json_add_str(o, "event", kind_name(ev->kind));
 	json_object_object_add(o, "t_ms", json_object_new_uint64(mono_ms() - r->t0_ms));
 	json_add_str(o, "port", ev->port);
-	json_add_str(o, "phase", fota_phase_to_string(res ? res->phase : ev->phase));
+	/* A message is said outside any phase's bookkeeping: it has none. */
+	if (ev->kind != REPORT_MESSAGE && ev->kind != REPORT_WARNING)
+		json_add_str(o, "phase", fota_phase_to_string(res ? res->phase : ev->phase));
 	switch (ev->kind) {
 	case REPORT_TRANSFER:
 		json_object_object_add(o, "bytes", json_object_new_uint64(ev->bytes));

@@ -15,31 +15,11 @@
 #include <unistd.h>
 
 #include "qfota/udevwatch.h"
+#include "qfota/usbxfer.h"
 
 bool udev_port_is_valid(const char *s)
 {
-	/* grammar: digits "-" digits ("." digits)* */
-	const char *p = s;
-	bool sep_seen = false;
-
-	if (!s || !isdigit((unsigned char)*p) || strlen(s) >= UDEV_PORT_MAX)
-		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p != '-')
-		return false;
-	for (;;) {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return false;
-		while (isdigit((unsigned char)*p))
-			p++;
-		sep_seen = true;
-		if (*p == '\0')
-			return sep_seen;
-		if (*p != '.')
-			return false;
-	}
+	return usbxfer_port_is_valid(s) && strlen(s) < UDEV_PORT_MAX;
 }
 
 /* Splits "1-4.2" into parent "1-4" and port number 2; "1-4" into parent "usb1"

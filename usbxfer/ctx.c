@@ -1,6 +1,14 @@
-/* A libusb context per link (and per discovery), with libusb's own log routed
- * through qfota's at debug level: with QFOTA_LOG=debug libusb's warnings and
- * errors appear; QFOTA_LOG_LIBUSB=debug adds libusb's own debug trace. */
+/* A libusb context per link, with libusb's own log routed through qfota's at
+ * debug level: with QFOTA_LOG=debug libusb's warnings and errors appear;
+ * QFOTA_LOG_LIBUSB=debug adds libusb's own debug trace.
+ *
+ * No context enumerates the bus: usbxfer finds devices with libudev and opens
+ * the one it wants by its node (libusb_wrap_sys_device). libusb's own scan,
+ * at every libusb_init, reads every device and interface of the machine under
+ * a process-wide lock, and its hotplug thread then hands each re-enumeration
+ * to every context; with a context per module in a station, that was most of
+ * the CPU a 64-module station spent (issue 5). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +26,23 @@ static void libusb_log(libusb_context *ctx, enum libusb_log_level level, const c
 	qfota_debug("libusb: %.*s", (int)n, str);
 }
 
+/* libusb 1.0.26 keeps this option process-wide (os/linux_usbfs.c
+ * no_enumeration): set once, before the first context. */
+static void no_device_discovery(void)
+{
+	int r = libusb_set_option(NULL, LIBUSB_OPTION_NO_DEVICE_DISCOVERY);
+
+	if (r < 0)
+		qfota_debug("libusb: cannot turn device discovery off: %s", libusb_error_name(r));
+}
+
 int usbxfer_ctx_new(libusb_context **ret)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	libusb_context *ctx = NULL;
 	int r;
 
+	pthread_once(&once, no_device_discovery);
 	r = libusb_init(&ctx);
 	if (r < 0)
 		return qfota_log_errno(QFOTA_LOG_DEBUG, usbxfer_errno_from_libusb(r),
@@ -38,20 +58,8 @@ int usbxfer_ctx_new(libusb_context **ret)
 	return 0;
 }
 
-/* libusb 1.0.26 queues a hotplug "arrived" message, holding a device
- * reference, for devices it finds while other contexts exist; only event
- * handling drops those references. A context closed before it handled them
- * leaks the devices (seen under LeakSanitizer with 32 modules re-enumerating
- * while links opened and closed). Handle whatever is pending, without
- * waiting, then exit. */
 void usbxfer_ctx_free(libusb_context *ctx)
 {
-	struct timeval zero = { 0, 0 };
-
-	if (!ctx)
-		return;
-	for (int i = 0; i < 4; i++)
-		if (libusb_handle_events_timeout_completed(ctx, &zero, NULL) < 0)
-			break;
-	libusb_exit(ctx);
+	if (ctx)
+		libusb_exit(ctx);
 }

@@ -1,6 +1,11 @@
-/* Finding Quectel modules: enumerate with libusb, describe each (port path,
- * model, AT interface, bound kernel driver, serial) without claiming anything,
- * and select by port, serial, model or VID:PID. */
+/* Finding Quectel modules: enumerate USB devices with libudev, describe each
+ * from sysfs (port path, model, AT interface, bound kernel driver, serial)
+ * without opening anything, and select by port, serial, model or VID:PID.
+ *
+ * Not libusb: its enumeration reads every USB device and interface of the
+ * machine at every libusb_init, under one process-wide lock; with a link per
+ * module in a station that was most of a 64-module station's start (issue 5).
+ * usbxfer turns it off (ctx.c) and opens the one device it wants by its node. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,94 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libudev.h>
+
 #include "qfota/cleanup.h"
 #include "qfota/log.h"
+#include "qfota/usbdesc.h"
 #include "usb-private.h"
 
-int usbxfer_port_path(libusb_device *dev, char *buf, size_t cap)
-{
-	uint8_t ports[7];
-	int n = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
-	size_t o;
-
-	if (n <= 0)
-		return -EIO; /* a root hub, or the path is too deep */
-	o = (size_t)snprintf(buf, cap, "%u", libusb_get_bus_number(dev));
-	for (int i = 0; i < n && o < cap; i++)
-		o += (size_t)snprintf(buf + o, cap - o, "%c%u", i == 0 ? '-' : '.', ports[i]);
-	return o < cap ? 0 : -EIO;
-}
-
-/* Endpoint types of alt 0 of interface ifno: bit 0 bulk IN, 1 bulk OUT, 2 interrupt IN.
- * -1 if there is no such interface. */
-static int endpoint_kinds(const struct libusb_config_descriptor *cfg, int ifno,
-			  const struct libusb_interface_descriptor **ret_alt)
-{
-	for (int i = 0; i < cfg->bNumInterfaces; i++) {
-		const struct libusb_interface_descriptor *alt;
-		int kinds = 0;
-
-		if (cfg->interface[i].num_altsetting < 1)
-			continue;
-		alt = &cfg->interface[i].altsetting[0];
-		if (alt->bInterfaceNumber != ifno)
-			continue;
-		for (int e = 0; e < alt->bNumEndpoints; e++) {
-			uint8_t addr = alt->endpoint[e].bEndpointAddress;
-			uint8_t type = alt->endpoint[e].bmAttributes & LIBUSB_TRANSFER_TYPE_MASK;
-			bool in = addr & LIBUSB_ENDPOINT_IN;
-
-			if (type == LIBUSB_TRANSFER_TYPE_BULK)
-				kinds |= in ? 1 : 2;
-			else if (type == LIBUSB_TRANSFER_TYPE_INTERRUPT && in)
-				kinds |= 4;
-		}
-		if (ret_alt)
-			*ret_alt = alt;
-		return kinds;
-	}
-	return -1;
-}
-
-/* option.c binds the AT ports of Quectel's Unisoc/ASR parts by (ff, 00, 00)
- * (facts §1.4); the AT port proper also has an interrupt IN for its modem
- * status lines. Several candidates (EC200U has two such ports, if2 and if7)
- * cannot be told apart from descriptors alone: refuse. */
-static int guess_at_interface(const struct libusb_config_descriptor *cfg, char *note, size_t cap)
-{
-	int found = -1, count = 0;
-	char list[64] = "";
-
-	for (int i = 0; i < cfg->bNumInterfaces; i++) {
-		const struct libusb_interface_descriptor *alt;
-		int ifno, kinds;
-
-		if (cfg->interface[i].num_altsetting < 1)
-			continue;
-		alt = &cfg->interface[i].altsetting[0];
-		ifno = alt->bInterfaceNumber;
-		if (alt->bInterfaceClass != 0xff || alt->bInterfaceSubClass != 0 || alt->bInterfaceProtocol != 0)
-			continue;
-		kinds = endpoint_kinds(cfg, ifno, NULL);
-		if (kinds != 7)
-			continue;
-		count++;
-		found = ifno;
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", count > 1 ? ", " : "", ifno);
-	}
-	if (count == 1)
-		return found;
-	if (count == 0)
-		snprintf(note, cap, "no vendor-specific ff/00/00 interface with bulk IN, bulk OUT "
-			 "and interrupt IN (download mode or another USB composition?)");
-	else
-		snprintf(note, cap, "%d interfaces could be the AT port (%s): name one with --interface",
-			 count, list);
-	return count == 0 ? -ENODEV : -ENOTUNIQ;
-}
-
 /* Reads a one-line sysfs attribute into buf (newline stripped). */
-static int read_attr(const char *path, char *buf, size_t cap)
+int usbxfer_read_attr(const char *path, char *buf, size_t cap)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -165,59 +91,168 @@ static void interface_tty(const char *port, int config, int ifno, char *buf, siz
 	closedir(d);
 }
 
-int usbxfer_module_describe(libusb_device *dev, struct usbxfer_module *ret)
+/* option.c binds the AT ports of Quectel's Unisoc/ASR parts by (ff, 00, 00)
+ * (facts §1.4); the AT port proper also has an interrupt IN for its modem
+ * status lines. Several candidates (EC200U has two such ports, if2 and if7)
+ * cannot be told apart from descriptors alone: refuse. */
+static int guess_at_interface(const struct usbdesc_layout *l, char *note, size_t cap)
 {
-	struct libusb_device_descriptor dd;
-	struct libusb_config_descriptor *cfg = NULL;
-	struct usbxfer_module m = { .at_interface = -1 };
-	char path[128];
-	int r, config = 1;
+	const unsigned all = USBDESC_BULK_IN | USBDESC_BULK_OUT | USBDESC_INTR_IN;
+	int found = -1, count = 0;
+	char list[64] = "";
 
-	r = libusb_get_device_descriptor(dev, &dd);
-	if (r < 0)
-		return usbxfer_errno_from_libusb(r);
-	r = usbxfer_port_path(dev, m.port, sizeof(m.port));
+	for (size_t i = 0; i < l->n_interfaces; i++) {
+		const struct usbdesc_interface *it = &l->interfaces[i];
+
+		if (it->cls != 0xff || it->subcls != 0 || it->proto != 0 || it->kinds != all)
+			continue;
+		count++;
+		found = it->number;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", count > 1 ? ", " : "", found);
+	}
+	if (count == 1)
+		return found;
+	if (count == 0)
+		snprintf(note, cap, "no vendor-specific ff/00/00 interface with bulk IN, bulk OUT "
+			 "and interrupt IN (download mode or another USB composition?)");
+	else
+		snprintf(note, cap, "%d interfaces could be the AT port (%s): name one with --interface",
+			 count, list);
+	return count == 0 ? -ENODEV : -ENOTUNIQ;
+}
+
+/* Reads a whole sysfs file (the binary `descriptors` attribute) into buf. */
+static int read_blob(const char *path, uint8_t *buf, size_t cap, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < cap) {
+		ssize_t n = read(fd, buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret_len = len;
+	return 0;
+}
+
+static int read_attr_uint(const char *port, const char *attr, int base, unsigned long *ret)
+{
+	char path[128], v[32], *end;
+	unsigned long x;
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/%s", port, attr);
+	r = usbxfer_read_attr(path, v, sizeof(v));
 	if (r < 0)
 		return r;
-	m.vid = dd.idVendor;
-	m.pid = dd.idProduct;
-	m.bus = libusb_get_bus_number(dev);
-	m.devnum = libusb_get_device_address(dev);
+	errno = 0;
+	x = strtoul(v, &end, base);
+	if (end == v || *end != '\0' || errno)
+		return -EPROTO;
+	*ret = x;
+	return 0;
+}
+
+bool usbxfer_port_is_valid(const char *port)
+{
+	/* grammar: bus "-" port { "." port }, each a decimal number without sign */
+	const char *p = port;
+	bool dash = false;
+
+	if (!port || strlen(port) >= USBXFER_PORT_MAX)
+		return false;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '\0')
+			return dash;
+		if (*p == '-' && !dash)
+			dash = true;
+		else if (*p != '.' || !dash)
+			return false;
+		p++;
+	}
+}
+
+int usbxfer_module_describe_port(const char *port, struct usbxfer_module *ret, struct usbdesc_layout *ret_layout)
+{
+	struct usbxfer_module m = { .at_interface = -1 };
+	struct usbdesc_layout layout;
+	uint8_t blob[4096];
+	size_t len = 0;
+	unsigned long bus, devnum, config = 0;
+	char path[128];
+	int r;
+
+	if (!usbxfer_port_is_valid(port))
+		return -EINVAL;
+	snprintf(m.port, sizeof(m.port), "%s", port);
+	if (read_attr_uint(port, "busnum", 10, &bus) < 0 || read_attr_uint(port, "devnum", 10, &devnum) < 0 ||
+	    bus > 255 || devnum > 255)
+		return -ENOENT; /* no USB device there (now) */
+	m.bus = (uint8_t)bus;
+	m.devnum = (uint8_t)devnum;
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/descriptors", port);
+	r = read_blob(path, blob, sizeof(blob), &len);
+	if (r < 0)
+		return r == -ENOENT ? -ENOENT : r;
+	/* Unconfigured: an empty bConfigurationValue, and no interfaces. */
+	(void)read_attr_uint(port, "bConfigurationValue", 10, &config);
+	r = usbdesc_parse(blob, len, (unsigned)config, &layout);
+	if (r == -EPROTO)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "%s: malformed USB descriptors", port);
+	if (r < 0 && len >= 18) {
+		/* No such configuration: still say who it is. */
+		layout = (struct usbdesc_layout){ .vid = (uint16_t)(blob[8] | blob[9] << 8),
+						  .pid = (uint16_t)(blob[10] | blob[11] << 8) };
+		snprintf(m.note, sizeof(m.note), "not configured (no active configuration)");
+	} else if (r < 0) {
+		return r;
+	}
+	m.vid = layout.vid;
+	m.pid = layout.pid;
 	m.model = usbxfer_model_find(m.vid, m.pid);
 	if (m.model)
 		snprintf(m.model_name, sizeof(m.model_name), "%s", m.model->name);
 	else
 		snprintf(m.model_name, sizeof(m.model_name), "Quectel %04x:%04x", m.vid, m.pid);
 
-	r = libusb_get_active_config_descriptor(dev, &cfg);
-	if (r < 0) {
-		snprintf(m.note, sizeof(m.note), "no configuration descriptor (%s)", libusb_error_name(r));
-	} else {
-		config = cfg->bConfigurationValue;
-		if (m.model && m.model->at_interface >= 0) {
-			const struct libusb_interface_descriptor *alt = NULL;
-			int kinds = endpoint_kinds(cfg, m.model->at_interface, &alt);
+	if (r == 0 && m.model && m.model->at_interface >= 0) {
+		const struct usbdesc_interface *it = usbdesc_find_interface(&layout, (unsigned)m.model->at_interface);
+		unsigned bulk = USBDESC_BULK_IN | USBDESC_BULK_OUT;
 
-			if (kinds >= 0 && (kinds & 3) == 3 && alt->bInterfaceClass == 0xff)
-				m.at_interface = m.model->at_interface;
-			else
-				snprintf(m.note, sizeof(m.note), "interface %d is not an AT port here "
-					 "(download mode or another USB composition?)", m.model->at_interface);
-		} else {
-			r = guess_at_interface(cfg, m.note, sizeof(m.note));
-			if (r >= 0)
-				m.at_interface = r;
-			m.at_ambiguous = r == -ENOTUNIQ;
-		}
-		libusb_free_config_descriptor(cfg);
+		if (it && (it->kinds & bulk) == bulk && it->cls == 0xff)
+			m.at_interface = m.model->at_interface;
+		else
+			snprintf(m.note, sizeof(m.note), "interface %d is not an AT port here "
+				 "(download mode or another USB composition?)", m.model->at_interface);
+	} else if (r == 0) {
+		int at = guess_at_interface(&layout, m.note, sizeof(m.note));
+
+		if (at >= 0)
+			m.at_interface = at;
+		m.at_ambiguous = at == -ENOTUNIQ;
 	}
 	if (m.at_interface >= 0) {
-		interface_driver(m.port, config, m.at_interface, m.driver, sizeof(m.driver));
-		interface_tty(m.port, config, m.at_interface, m.tty, sizeof(m.tty));
+		interface_driver(port, layout.config_value, m.at_interface, m.driver, sizeof(m.driver));
+		interface_tty(port, layout.config_value, m.at_interface, m.tty, sizeof(m.tty));
 	}
-	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/serial", m.port);
-	(void)read_attr(path, m.serial, sizeof(m.serial));
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/serial", port);
+	(void)usbxfer_read_attr(path, m.serial, sizeof(m.serial));
 	*ret = m;
+	if (ret_layout)
+		*ret_layout = layout;
 	return 0;
 }
 
@@ -256,42 +291,94 @@ static int port_cmp(const void *a, const void *b)
 	return (*p != '\0') - (*q != '\0');
 }
 
-int usbxfer_discover(const struct usbxfer_select *sel, struct usbxfer_module **ret_modules, size_t *ret_n)
+/* The port paths ("1-4.2") of every USB device with Quectel's vendor ID. */
+static int quectel_ports(char (**ret_ports)[USBXFER_PORT_MAX], size_t *ret_n)
 {
-	libusb_context *ctx = NULL;
-	libusb_device **list = NULL;
-	_cleanup_free_ struct usbxfer_module *mods = NULL;
-	ssize_t n;
-	size_t count = 0;
+	struct udev *udev = udev_new();
+	struct udev_enumerate *e = NULL;
+	struct udev_list_entry *it;
+	char (*ports)[USBXFER_PORT_MAX] = NULL;
+	size_t n = 0, cap = 0;
 	int r;
 
-	r = usbxfer_ctx_new(&ctx);
+	if (!udev)
+		return -errno ?: -ENOMEM;
+	e = udev_enumerate_new(udev);
+	r = e ? 0 : -ENOMEM;
+	if (r == 0)
+		r = udev_enumerate_add_match_subsystem(e, "usb");
+	if (r >= 0)
+		r = udev_enumerate_add_match_sysattr(e, "idVendor", "2c7c");
+	if (r >= 0)
+		r = udev_enumerate_scan_devices(e);
 	if (r < 0)
-		return r;
-	n = libusb_get_device_list(ctx, &list);
-	if (n < 0) {
-		r = usbxfer_errno_from_libusb((int)n);
-		usbxfer_ctx_free(ctx);
-		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "listing USB devices: %s", libusb_error_name((int)n));
-	}
-	mods = calloc((size_t)n + 1, sizeof(*mods));
-	if (!mods) {
-		libusb_free_device_list(list, 1);
-		usbxfer_ctx_free(ctx);
-		return -ENOMEM;
-	}
-	for (ssize_t i = 0; i < n; i++) {
-		struct libusb_device_descriptor dd;
+		goto out;
+	r = 0;
+	udev_list_entry_foreach(it, udev_enumerate_get_list_entry(e)) {
+		const char *sys = strrchr(udev_list_entry_get_name(it), '/');
 
-		if (libusb_get_device_descriptor(list[i], &dd) < 0 || dd.idVendor != USBXFER_QUECTEL_VID)
+		sys = sys ? sys + 1 : udev_list_entry_get_name(it);
+		if (!usbxfer_port_is_valid(sys))
+			continue; /* an interface ("1-4:1.2") or a root hub ("usb1") */
+		if (n == cap) {
+			void *p = reallocarray(ports, cap ? cap * 2 : 16, sizeof(*ports));
+
+			if (!p) {
+				r = -ENOMEM;
+				goto out;
+			}
+			ports = p;
+			cap = cap ? cap * 2 : 16;
+		}
+		snprintf(ports[n++], USBXFER_PORT_MAX, "%s", sys);
+	}
+out:
+	udev_enumerate_unref(e);
+	udev_unref(udev);
+	if (r < 0) {
+		free(ports);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "listing USB devices with libudev: %s", strerror(-r));
+	}
+	*ret_ports = ports;
+	*ret_n = n;
+	return 0;
+}
+
+int usbxfer_discover(const struct usbxfer_select *sel, struct usbxfer_module **ret_modules, size_t *ret_n)
+{
+	_cleanup_free_ char (*ports)[USBXFER_PORT_MAX] = NULL;
+	_cleanup_free_ struct usbxfer_module *mods = NULL;
+	size_t n = 0, count = 0;
+	int r;
+
+	if (sel && sel->port) {
+		/* One port: describe it alone (a station's modules each select
+		 * theirs; enumerating the whole bus for each is quadratic). */
+		if (!usbxfer_port_is_valid(sel->port)) {
+			*ret_modules = NULL;
+			*ret_n = 0;
+			return 0; /* no device is on a port that cannot exist */
+		}
+		ports = calloc(1, sizeof(*ports));
+		if (!ports)
+			return -ENOMEM;
+		snprintf(ports[0], USBXFER_PORT_MAX, "%s", sel->port);
+		n = 1;
+	} else {
+		r = quectel_ports(&ports, &n);
+		if (r < 0)
+			return r;
+	}
+	mods = calloc(n + 1, sizeof(*mods));
+	if (!mods)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		/* One that left meanwhile, or has unreadable descriptors: not listed. */
+		if (usbxfer_module_describe_port(ports[i], &mods[count], NULL) < 0)
 			continue;
-		if (usbxfer_module_describe(list[i], &mods[count]) < 0)
-			continue;
-		if (selected(&mods[count], sel))
+		if (mods[count].vid == USBXFER_QUECTEL_VID && selected(&mods[count], sel))
 			count++;
 	}
-	libusb_free_device_list(list, 1);
-	usbxfer_ctx_free(ctx);
 	qsort(mods, count, sizeof(*mods), port_cmp);
 	qfota_debug("discover: %zu Quectel module(s) match", count);
 	*ret_modules = count ? TAKE_PTR(mods) : NULL;

@@ -2,8 +2,10 @@
  * kernel driver in one step, keep bulk IN transfers queued, hand bytes up,
  * write, and give everything back in one close function. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qfota/cleanup.h"
 #include "qfota/error.h"
@@ -137,63 +139,51 @@ void usb_link_reap(struct usb_link *l, struct libusb_transfer *t, const bool *bu
 			break;
 }
 
-/* Finds the device on `port` in ctx's list; *ret holds a reference. */
-static int find_port(libusb_context *ctx, const char *port, libusb_device **ret)
+/* The AT interface's bulk pair, from the descriptors sysfs gave. */
+static int find_endpoints(struct usb_link *l, const struct usbdesc_layout *layout)
 {
-	libusb_device **list = NULL;
-	ssize_t n = libusb_get_device_list(ctx, &list);
-	int r = -ENOENT;
+	const struct usbdesc_interface *it = usbdesc_find_interface(layout, (unsigned)l->ifno);
 
-	if (n < 0)
-		return usbxfer_errno_from_libusb((int)n);
-	for (ssize_t i = 0; i < n; i++) {
-		char p[USBXFER_PORT_MAX];
-
-		if (usbxfer_port_path(list[i], p, sizeof(p)) == 0 && strcmp(p, port) == 0) {
-			*ret = libusb_ref_device(list[i]);
-			r = 0;
-			break;
-		}
-	}
-	libusb_free_device_list(list, 1);
-	return r;
-}
-
-static int find_endpoints(struct usb_link *l, libusb_device *dev)
-{
-	struct libusb_config_descriptor *cfg = NULL;
-	int r = libusb_get_active_config_descriptor(dev, &cfg);
-
-	if (r < 0)
-		return usbxfer_errno_from_libusb(r);
-	for (int i = 0; i < cfg->bNumInterfaces; i++) {
-		const struct libusb_interface_descriptor *alt;
-
-		if (cfg->interface[i].num_altsetting < 1)
-			continue;
-		alt = &cfg->interface[i].altsetting[0];
-		if (alt->bInterfaceNumber != l->ifno)
-			continue;
-		for (int e = 0; e < alt->bNumEndpoints; e++) {
-			const struct libusb_endpoint_descriptor *ep = &alt->endpoint[e];
-
-			if ((ep->bmAttributes & LIBUSB_TRANSFER_TYPE_MASK) != LIBUSB_TRANSFER_TYPE_BULK)
-				continue;
-			if (ep->bEndpointAddress & LIBUSB_ENDPOINT_IN) {
-				if (!l->ep_in)
-					l->ep_in = ep->bEndpointAddress;
-			} else if (!l->ep_out) {
-				l->ep_out = ep->bEndpointAddress;
-				l->out_max_packet = ep->wMaxPacketSize;
-			}
-		}
-	}
-	libusb_free_config_descriptor(cfg);
-	if (!l->ep_in || !l->ep_out)
+	if (!it || !it->ep_bulk_in || !it->ep_bulk_out)
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -ENODEV, "%s: interface %d has no bulk IN and OUT pair",
 				       l->base.name, l->ifno);
-	if (l->out_max_packet == 0)
-		l->out_max_packet = 512;
+	l->ep_in = it->ep_bulk_in;
+	l->ep_out = it->ep_bulk_out;
+	l->out_max_packet = it->bulk_out_max_packet ? it->bulk_out_max_packet : 512;
+	return 0;
+}
+
+/* Opens the usbfs node of the device sysfs describes and hands it to libusb.
+ * The device may re-enumerate between reading devnum and opening: the node
+ * is then gone (ENOENT) or another device's; devnum read again after the
+ * open tells, and -ENODEV lets the caller retry. */
+static int open_node(struct usb_link *l)
+{
+	char node[64], path[128], v[16];
+	int r;
+
+	snprintf(node, sizeof(node), "/dev/bus/usb/%03u/%03u", l->module.bus, l->module.devnum);
+	l->fd = open(node, O_RDWR | O_CLOEXEC);
+	if (l->fd < 0) {
+		r = errno == ENOENT || errno == ENXIO || errno == ENODEV ? -ENODEV : -errno;
+		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "%s: opening %s: %s", l->base.name, node, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/devnum", l->base.name);
+	if (usbxfer_read_attr(path, v, sizeof(v)) < 0 || strtoul(v, NULL, 10) != l->module.devnum)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -ENODEV, "%s: re-enumerated while being opened",
+				       l->base.name);
+	r = libusb_wrap_sys_device(l->ctx, (intptr_t)l->fd, &l->h);
+	if (r < 0) {
+		l->h = NULL;
+		/* A device that left meanwhile fails libusb's descriptor read
+		 * (LIBUSB_ERROR_IO): say it vanished, so that callers retry. */
+		r = usbxfer_errno_from_libusb(r);
+		if (r == -EIO && (usbxfer_read_attr(path, v, sizeof(v)) < 0 ||
+				  strtoul(v, NULL, 10) != l->module.devnum))
+			r = -ENODEV;
+		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "%s: opening %s: %s", l->base.name, node,
+				       qfota_strerror(r));
+	}
 	return 0;
 }
 
@@ -262,28 +252,23 @@ static int setup_rx(struct usb_link *l)
 
 int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret)
 {
+	struct usbdesc_layout layout;
 	struct usb_link *l;
-	libusb_device *dev = NULL;
 	int r;
 
-	if (!port || !ret || interface > 255)
+	if (!usbxfer_port_is_valid(port) || !ret || interface > 255)
 		return -EINVAL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	l->base.ops = &usb_link_ops;
+	l->fd = -1;
 	snprintf(l->base.name, sizeof(l->base.name), "%s", port);
-	r = usbxfer_ctx_new(&l->ctx);
-	if (r < 0)
-		goto fail;
-	r = find_port(l->ctx, port, &dev);
+	r = usbxfer_module_describe_port(port, &l->module, &layout);
 	if (r < 0) {
-		qfota_debug("%s: no USB device on this port", port);
+		qfota_debug("%s: no USB device on this port (%s)", port, qfota_strerror(r));
 		goto fail;
 	}
-	r = usbxfer_module_describe(dev, &l->module);
-	if (r < 0)
-		goto fail;
 	if (l->module.vid != USBXFER_QUECTEL_VID && interface < 0) {
 		r = qfota_log_errno(QFOTA_LOG_DEBUG, -ENOENT, "%s: %04x:%04x is not a Quectel module",
 				    port, l->module.vid, l->module.pid);
@@ -295,18 +280,15 @@ int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret
 				    "%s: %s", port, l->module.note);
 		goto fail;
 	}
-	r = find_endpoints(l, dev);
+	r = find_endpoints(l, &layout);
 	if (r < 0)
 		goto fail;
-	r = libusb_open(dev, &l->h);
-	if (r < 0) {
-		r = qfota_log_errno(QFOTA_LOG_DEBUG, usbxfer_errno_from_libusb(r), "%s: opening: %s", port,
-				    libusb_error_name(r));
-		l->h = NULL;
+	r = usbxfer_ctx_new(&l->ctx);
+	if (r < 0)
 		goto fail;
-	}
-	libusb_unref_device(dev);
-	dev = NULL;
+	r = open_node(l);
+	if (r < 0)
+		goto fail;
 	r = claim(l);
 	if (r < 0)
 		goto fail;
@@ -319,8 +301,6 @@ int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret
 	*ret = &l->base;
 	return 0;
 fail:
-	if (dev)
-		libusb_unref_device(dev);
 	usbxfer_link_close(&l->base);
 	return r;
 }
@@ -355,6 +335,10 @@ static void usb_close(struct usbxfer_link *link)
 		libusb_close(l->h);
 	if (l->ctx && !leak)
 		usbxfer_ctx_free(l->ctx);
+	/* A wrapped device's node stays ours to close (after libusb let go of it;
+	 * with transfers still held by the kernel, it stays open with them). */
+	if (l->fd >= 0 && !leak)
+		close(l->fd);
 	free(l->ring);
 	free(l);
 }

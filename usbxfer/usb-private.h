@@ -8,6 +8,7 @@
 
 #include <libusb.h>
 
+#include "qfota/usbdesc.h"
 #include "qfota/usbxfer.h"
 
 /* The one conversion of libusb's codes to qfota's errno (libusb_errno.c). */
@@ -16,14 +17,17 @@ int usbxfer_errno_from_transfer_status(enum libusb_transfer_status status);
 
 /* A libusb context of our own, its log routed through qfota's (ctx.c). */
 int usbxfer_ctx_new(libusb_context **ret);
-/* Handles pending events (dropping libusb's hotplug references), then
- * libusb_exit. Accepts NULL. */
+/* libusb_exit. Accepts NULL. */
 void usbxfer_ctx_free(libusb_context *ctx);
 
-/* Fills m from the device descriptors and sysfs, without opening it (discover.c). */
-int usbxfer_module_describe(libusb_device *dev, struct usbxfer_module *ret);
-/* "1-4.2" of dev into buf. Returns 0 or -EIO. */
-int usbxfer_port_path(libusb_device *dev, char *buf, size_t cap);
+/* Reads a one-line sysfs attribute into buf, newline stripped (discover.c). */
+int usbxfer_read_attr(const char *path, char *buf, size_t cap);
+/* Describes the device on port from sysfs alone (its `descriptors`, busnum,
+ * devnum, serial, the AT interface's driver and tty), without opening it
+ * (discover.c). *ret_layout (may be NULL) gets its parsed interfaces.
+ * Returns 0; -EINVAL not a port path; -ENOENT no USB device there; -EPROTO
+ * malformed descriptors; -EACCES. A device of any vendor is described. */
+int usbxfer_module_describe_port(const char *port, struct usbxfer_module *ret, struct usbdesc_layout *ret_layout);
 
 /* CLOCK_MONOTONIC in ns (cancel.c). */
 uint64_t usbxfer_now_ns(void);
@@ -37,6 +41,7 @@ int usbxfer_check_cancel(const struct usbxfer_link *link, const volatile sig_ato
 struct usb_link {
 	struct usbxfer_link base;
 	libusb_context *ctx;
+	int fd;                  /* the usbfs node, wrapped by h (libusb does not close it) */
 	libusb_device_handle *h;
 	struct usbxfer_module module;
 	int ifno;

@@ -6,13 +6,14 @@
  * follows both (DESIGN.md: "device did not come back" is the most reported
  * failure of every flashing tool).
  *
- * Each wait enables a uevent monitor, then enumerates the port, then reads
- * uevents until it decides: a module that left or came back before the wait
- * is found by the enumeration (its device number differs), one during the
- * wait by the monitor. Between waits no monitor exists, so an idle watch
- * queues nothing (a station's 64 watches would otherwise each fill with every
- * other module's reboots). Create the watch before the action that makes the
- * module reboot, and note the device number then.
+ * Each wait takes a snapshot of the uevents seen on the port, then looks at
+ * the port (sysfs), then sleeps until the next uevent of the port or 100 ms:
+ * a module that left or came back before the wait is found by the look (its
+ * device number differs), one during the wait wakes it. The uevents come from
+ * one monitor per process (udev/hub.c) that tells each watch only of its own
+ * port and peer, so a station's 64 watches do not each read every module's
+ * reboots. Create the watch before the action that makes the module reboot,
+ * and note the device number then.
  */
 #ifndef QFOTA_UDEVWATCH_H
 #define QFOTA_UDEVWATCH_H

@@ -96,6 +96,10 @@ int usbxfer_discover(const struct usbxfer_select *sel, struct usbxfer_module **r
  * usbxfer_discover. */
 int usbxfer_discover_one(const struct usbxfer_select *sel, struct usbxfer_module *ret);
 
+/* Whether s has the form of a physical port path ("1-4.2"): digits, one '-',
+ * dots; nothing that could leave /sys/bus/usb/devices. */
+bool usbxfer_port_is_valid(const char *s);
+
 /* Parses "2c7c:0901" (hex). Returns 0 or -EINVAL. */
 int usbxfer_vidpid_parse(const char *s, uint16_t *ret_vid, uint16_t *ret_pid);
 

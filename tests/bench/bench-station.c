@@ -3,21 +3,23 @@
  *
  *   bench station64_efficiency E x   a lone module's upgrade time / the mean
  *                                    module time with 64 at once
- *   bench rss_per_module_kib N KiB   (peak RSS of qfota with 64 modules - with 1) / 63
+ *   bench rss_per_module_kib N KiB   (peak RSS of a qfota station with 32 modules
+ *                                    - with 1) / 31, in the 64-module run
  *   bench reclaim_p99_ms N ms        uevent "add" of a rebooted module -> first AT
  *                                    command written on its reclaimed port, p99 of 100
  *
  * Station (first two figures). The real build/qfota, forked from here as
- * `qfota station --all --json PACKAGE` against N in-process virtual modules
- * (vm_station_*, the same adapter build/vmodule uses), N = 1 then N = 64, a
- * fresh testbed each time, BENCH_RUNS (default 2) interleaved rounds. A
+ * `qfota station --json --port P... PACKAGE` against N in-process virtual
+ * modules (vm_station_*, the same adapter build/vmodule uses), N = 1 then
+ * N = 64 (two stations of 32 at once, see PER_PROCESS), a fresh testbed each time, BENCH_RUNS (default 2) interleaved rounds. A
  * module's time is its result event's durations.total_ms (qfota's own clock:
  * connect .. verified), the lone figure and the 64 mean are medians over the
  * rounds. Also printed: each side's wall time to the last result, and the
  * 64-module mean of the time from the station's start to each result
  * (station64_efficiency_wall: total_ms leaves out the identify step that a
- * policy-less station still runs first). RSS is ru_maxrss of the forked qfota
- * from wait4(), so nothing of the virtual modules (this process) is in it.
+ * policy-less station still runs first). RSS is VmHWM of each qfota process,
+ * sampled every 2 ms while it runs (vm_hwm_kib), so nothing of the virtual
+ * modules (this process) is in it.
  *
  * Pacing: the "demo" preset, unmodified: a flash rate of 1 MB/s, update 2.5 s,
  * reboot 1 s, with a 1 MB FILE-mode package, so a lone module spends ~4.8 s of
@@ -53,6 +55,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,6 +76,11 @@
 #include "vmodule/vmodule.h"
 
 #define STATION_N 64
+/* Modules per qfota process: umockdev 0.17.16's preload tracks at most 50
+ * emulated device fds (and 50 netlink sockets) per process (FD_MAP_MAX in
+ * libumockdev-preload.c) and aborts beyond; a real kernel has no such limit.
+ * So 64 modules at once are two stations of 32 on one testbed. */
+#define PER_PROCESS 32u
 #define RECLAIM_ROUNDS 100
 #define PKG_SIZE 1000000ull
 #define STATION_TIMEOUT_S 300
@@ -166,86 +174,157 @@ struct station_run {
 	long maxrss_kib;
 };
 
+/* Starts `qfota station --json --port P ...` for modules [first, first + n). */
+static pid_t start_station(const char *dir, const char *pkg, unsigned first, unsigned n, unsigned tag)
+{
+	char qfota[256], out[256], err[256];
+	char *argv[4 + 2 * PER_PROCESS + 2];
+	char ports[PER_PROCESS][16];
+	posix_spawn_file_actions_t fa;
+	unsigned k = 0;
+	pid_t pid;
+	int r;
+
+	tu_build_path("qfota", qfota, sizeof(qfota));
+	snprintf(out, sizeof(out), "%s/station-%u.json", dir, tag);
+	snprintf(err, sizeof(err), "%s/station-%u.err", dir, tag);
+	argv[k++] = qfota;
+	argv[k++] = (char *)"station";
+	argv[k++] = (char *)"--json";
+	for (unsigned i = 0; i < n; i++) {
+		port_of(first + i, ports[i], sizeof(ports[i]));
+		argv[k++] = (char *)"--port";
+		argv[k++] = ports[i];
+	}
+	argv[k++] = (char *)pkg;
+	argv[k] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	r = posix_spawn(&pid, qfota, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
+		die("posix_spawn qfota", -r);
+	return pid;
+}
+
+/* Adds the result events of one station's output to *sum / *sum_t; returns their count. */
+static unsigned read_results(const char *dir, unsigned tag, double *sum, double *sum_t)
+{
+	char out[256], *text, *line, *save = NULL;
+	unsigned got = 0;
+
+	snprintf(out, sizeof(out), "%s/station-%u.json", dir, tag);
+	text = tu_read_file(out);
+	if (!text)
+		die("reading qfota's output", -EIO);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(line), *ev, *d, *tot, *ok, *t;
+
+		if (o && json_object_object_get_ex(o, "event", &ev) &&
+		    strcmp(json_object_get_string(ev), "result") == 0) {
+			if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok) ||
+			    !json_object_object_get_ex(o, "durations", &d) ||
+			    !json_object_object_get_ex(d, "total_ms", &tot) || !json_object_object_get_ex(o, "t_ms", &t)) {
+				fprintf(stderr, "bench-station: unexpected result: %s\n", line);
+				exit(1);
+			}
+			*sum += json_object_get_double(tot);
+			*sum_t += json_object_get_double(t);
+			got++;
+		}
+		json_object_put(o);
+	}
+	free(text);
+	return got;
+}
+
+/* VmHWM of a running process in KiB, 0 if gone: the peak RSS of its own
+ * memory since exec. (ru_maxrss from wait4 is not that: at exec the kernel
+ * carries the parent's peak over into it, and this process holds 64
+ * virtual modules.) */
+static long vm_hwm_kib(pid_t pid)
+{
+	char path[64], *text, *p;
+	long kib = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = tu_read_file(path);
+	p = text ? strstr(text, "VmHWM:") : NULL;
+	if (p)
+		kib = strtol(p + 6, NULL, 10);
+	free(text);
+	return kib;
+}
+
+/* n modules on one testbed, upgraded by ceil(n / PER_PROCESS) station
+ * processes at once, each with its share of the ports. */
 static void run_station(const char *dir, const char *pkg, unsigned n, struct station_run *ret)
 {
 	struct vm_station *st = bed(n, "demo");
-	char qfota[256], out[256], err[256];
-	struct rusage ru;
-	uint64_t t0;
-	int status = 0;
-	pid_t pid;
+	unsigned procs = (n + PER_PROCESS - 1) / PER_PROCESS, left = procs, got = 0;
+	pid_t pids[(STATION_N + PER_PROCESS - 1) / PER_PROCESS];
+	double sum = 0, sum_t = 0;
+	uint64_t t0 = now_ns();
 
-	tu_build_path("qfota", qfota, sizeof(qfota));
-	snprintf(out, sizeof(out), "%s/station-%u.json", dir, n);
-	snprintf(err, sizeof(err), "%s/station-%u.err", dir, n);
-	t0 = now_ns();
-	pid = fork();
-	if (pid < 0)
-		die("fork", -errno);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ret->maxrss_kib = 0;
+	for (unsigned p = 0; p < procs; p++) {
+		unsigned first = p * PER_PROCESS, count = n - first < PER_PROCESS ? n - first : PER_PROCESS;
 
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(127);
-		execl(qfota, qfota, "station", "--all", "--json", pkg, (char *)NULL);
-		_exit(127);
+		pids[p] = start_station(dir, pkg, first, count, n * 100 + p);
 	}
-	for (;;) {
-		pid_t w = wait4(pid, &status, WNOHANG, &ru);
+	while (left > 0) {
+		struct rusage ru;
+		int status = 0;
+		pid_t w = 0;
 
-		if (w == pid)
-			break;
+		for (unsigned p = 0; p < procs && w == 0; p++)
+			if (pids[p] > 0)
+				w = wait4(pids[p], &status, WNOHANG, &ru);
+
 		if (w < 0)
 			die("wait4", -errno);
 		if (now_ns() - t0 > (uint64_t)STATION_TIMEOUT_S * 1000000000u) {
-			kill(pid, SIGKILL);
+			for (unsigned p = 0; p < procs; p++)
+				if (pids[p] > 0)
+					kill(pids[p], SIGKILL);
 			die("qfota station timed out", -ETIMEDOUT);
 		}
-		usleep(2000);
-	}
-	ret->wall_ms = (double)(now_ns() - t0) / 1e6;
-	ret->maxrss_kib = ru.ru_maxrss;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char *e = tu_read_file(err), *o = tu_read_file(out), *s = o ? strstr(o, "{\"event\":\"summary\"") : NULL;
+		if (w == 0) {
+			for (unsigned p = 0; p < procs; p++) {
+				long kib = pids[p] > 0 ? vm_hwm_kib(pids[p]) : 0;
 
-		fprintf(stderr, "bench-station: qfota station with %u modules: status %d\n%s\n%s\n", n, status, e ? e : "",
-			s ? s : "");
-		exit(1);
-	}
-	{
-		char *text = tu_read_file(out), *line, *save = NULL;
-		unsigned got = 0;
-		double sum = 0, sum_t = 0;
-
-		if (!text)
-			die("reading qfota's output", -EIO);
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			json_object *o = json_tokener_parse(line), *ev, *d, *tot, *ok, *t;
-
-			if (o && json_object_object_get_ex(o, "event", &ev) &&
-			    strcmp(json_object_get_string(ev), "result") == 0) {
-				if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok) ||
-				    !json_object_object_get_ex(o, "durations", &d) ||
-				    !json_object_object_get_ex(d, "total_ms", &tot) ||
-				    !json_object_object_get_ex(o, "t_ms", &t)) {
-					fprintf(stderr, "bench-station: unexpected result: %s\n", line);
-					exit(1);
-				}
-				sum += json_object_get_double(tot);
-				sum_t += json_object_get_double(t);
-				got++;
+				if (kib > ret->maxrss_kib)
+					ret->maxrss_kib = kib;
 			}
-			json_object_put(o);
+			usleep(2000);
+			continue;
 		}
-		free(text);
-		if (got != n) {
-			fprintf(stderr, "bench-station: %u results for %u modules\n", got, n);
+		for (unsigned p = 0; p < procs; p++) {
+			char err[256], *e;
+
+			if (pids[p] != w)
+				continue;
+			pids[p] = 0;
+			left--;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				break;
+			snprintf(err, sizeof(err), "%s/station-%u.err", dir, n * 100 + p);
+			e = tu_read_file(err);
+			fprintf(stderr, "bench-station: qfota station %u of %u (%u modules): status %d\n%s\n", p + 1,
+				procs, n, status, e ? e : "");
 			exit(1);
 		}
-		ret->mean_total_ms = sum / n;
-		ret->mean_since_start_ms = sum_t / n;
 	}
+	ret->wall_ms = (double)(now_ns() - t0) / 1e6;
+	for (unsigned p = 0; p < procs; p++)
+		got += read_results(dir, n * 100 + p, &sum, &sum_t);
+	if (got != n) {
+		fprintf(stderr, "bench-station: %u results for %u modules\n", got, n);
+		exit(1);
+	}
+	ret->mean_total_ms = sum / n;
+	ret->mean_since_start_ms = sum_t / n;
 	vm_station_free(st);
 }
 
@@ -466,7 +545,7 @@ int main(int argc, char **argv)
 		printf("bench station_lone_s %.2f s\n", l / 1000);
 		printf("bench station64_mean_s %.2f s\n", m / 1000);
 		printf("bench station64_wall_s %.2f s\n", median(many_wall, runs) / 1000);
-		printf("bench rss_per_module_kib %.0f KiB\n", (median(rss64, runs) - median(rss1, runs)) / (STATION_N - 1));
+		printf("bench rss_per_module_kib %.0f KiB\n", (median(rss64, runs) - median(rss1, runs)) / (PER_PROCESS - 1));
 		printf("bench station_rss1_kib %.0f KiB\n", median(rss1, runs));
 		printf("bench reclaim_p99_ms %.1f ms\n", p99);
 		printf("bench reclaim_p50_ms %.1f ms\n", p50);

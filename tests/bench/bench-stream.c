@@ -100,6 +100,7 @@ static double run_usbxfer(const char *port, const char *path, uint64_t len, size
 struct bare {
 	libusb_context *ctx;
 	libusb_device_handle *h;
+	int node_fd;
 	uint8_t ep_in, ep_out;
 	int fd;
 	uint64_t len, next, done;
@@ -107,32 +108,30 @@ struct bare {
 	int busy, err;
 };
 
+/* Opened as usbxfer opens (by the port's node, wrapped), since usbxfer
+ * turns libusb's device discovery off for the whole process. */
 static void bare_open(struct bare *b, const char *port)
 {
-	libusb_device **list;
-	ssize_t n;
+	char path[128], node[64], *bus, *dev;
 	int r;
 
 	memset(b, 0, sizeof(*b));
 	if ((r = libusb_init(&b->ctx)) < 0)
 		die("libusb_init", r);
-	n = libusb_get_device_list(b->ctx, &list);
-	for (ssize_t i = 0; i < n && !b->h; i++) {
-		uint8_t ports[7];
-		char p[40];
-		int np = libusb_get_port_numbers(list[i], ports, 7), o;
-
-		if (np <= 0)
-			continue;
-		o = snprintf(p, sizeof(p), "%u", libusb_get_bus_number(list[i]));
-		for (int j = 0; j < np; j++)
-			o += snprintf(p + o, sizeof(p) - (size_t)o, "%c%u", j ? '.' : '-', ports[j]);
-		if (strcmp(p, port) == 0 && libusb_open(list[i], &b->h) < 0)
-			die("libusb_open", -EIO);
-	}
-	libusb_free_device_list(list, 1);
-	if (!b->h)
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/busnum", port);
+	bus = tu_read_file(path);
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/devnum", port);
+	dev = tu_read_file(path);
+	if (!bus || !dev)
 		die("baseline: no device on port", -ENOENT);
+	snprintf(node, sizeof(node), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
+	free(bus);
+	free(dev);
+	b->node_fd = open(node, O_RDWR | O_CLOEXEC);
+	if (b->node_fd < 0)
+		die("baseline: opening the node", -errno);
+	if ((r = libusb_wrap_sys_device(b->ctx, (intptr_t)b->node_fd, &b->h)) < 0)
+		die("libusb_wrap_sys_device", r);
 	/* The EG25's AT interface 2: bulk IN 0x84, bulk OUT 0x03 (facts §1.2). */
 	b->ep_in = 0x84;
 	b->ep_out = 0x03;
@@ -146,6 +145,7 @@ static void bare_close(struct bare *b)
 	libusb_release_interface(b->h, 2);
 	libusb_close(b->h);
 	libusb_exit(b->ctx);
+	close(b->node_fd);
 }
 
 static int bare_expect(struct bare *b, const char *cmd, const char *want)

@@ -81,6 +81,7 @@ int tu_run(char *const argv[], char *const env[], unsigned timeout_ms, struct tu
 	long long deadline = mono_ms() + timeout_ms;
 	bool out_open = true, err_open = true, killed = false;
 	char **envp;
+	posix_spawnattr_t sa;
 	pid_t pid;
 
 	memset(ret, 0, sizeof(*ret));
@@ -96,7 +97,14 @@ int tu_run(char *const argv[], char *const env[], unsigned timeout_ms, struct tu
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp ? envp : environ);
+	/* Its own process group: a timeout kills what it started too (the
+	 * runner's qfota), which would otherwise hold its ports' locks into the
+	 * next test. */
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&sa, 0);
+	r = posix_spawnp(&pid, argv[0], &fa, &sa, argv, envp ? envp : environ);
+	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	free(envp);
 	close(out[1]);
@@ -112,7 +120,7 @@ int tu_run(char *const argv[], char *const env[], unsigned timeout_ms, struct tu
 		long long left = deadline - mono_ms();
 
 		if (left <= 0) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			killed = true;
 			break;
 		}
@@ -134,7 +142,7 @@ int tu_run(char *const argv[], char *const env[], unsigned timeout_ms, struct tu
 		if (w < 0 && errno != EINTR)
 			break;
 		if (!killed && mono_ms() >= deadline) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			killed = true;
 			continue;
 		}

@@ -32,6 +32,7 @@ FUZZ_SRC_qfupl := tool/atparse.c
 FUZZ_SRC_url := tool/url.c
 FUZZ_SRC_codes := tool/codes.c tool/urc.c
 FUZZ_SRC_xor16 := tool/xor16.c
+FUZZ_SRC_usbdesc := usbxfer/usbdesc.c
 FUZZ_SRC_audit := tool/audit.c tool/report.c tool/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_audit := $(FUZZ_JSON_LIBS)
 FUZZ_SRC_policy := tool/policy.c tool/audit.c tool/report.c tool/url.c usbxfer/log.c usbxfer/error.c

@@ -92,6 +92,28 @@ static void test_json_result_round_trip(void **state)
 	free_streams(&s);
 }
 
+/* A message carries no phase: reporter_say does not know it (it once said
+ * "preflight" in the middle of an update). */
+static void test_json_message_has_no_phase(void **state)
+{
+	struct streams s;
+	json_object *o, *v;
+
+	(void)state;
+	open_streams(&s, REPORT_STYLE_JSON);
+	reporter_say(s.r, "1-4", false, "back on port %s after reboot %u", "1-4", 1u);
+	close_streams(&s);
+	o = json_tokener_parse(s.data_buf);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "event", &v));
+	assert_string_equal(json_object_get_string(v), "message");
+	assert_true(json_object_object_get_ex(o, "text", &v));
+	assert_string_equal(json_object_get_string(v), "back on port 1-4 after reboot 1");
+	assert_false(json_object_object_get_ex(o, "phase", &v));
+	json_object_put(o);
+	free_streams(&s);
+}
+
 static void test_plain_progress_one_line_per_tenth(void **state)
 {
 	struct streams s;
@@ -159,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_plain_result_on_data_stream),
 		cmocka_unit_test(test_quiet_keeps_results_and_warnings),
 		cmocka_unit_test(test_phase_names),
+		cmocka_unit_test(test_json_message_has_no_phase),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }

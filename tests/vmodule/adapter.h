@@ -120,7 +120,7 @@ uint64_t vm_now_ns(void);
 /* The adapter saw work due at when_ns for mod (or a presence change). Locked. */
 void vm_station_kick(struct vm_station *st, uint64_t when_ns);
 /* After any model call: follows vm_model_presence() (remove / re-add). Locked. */
-void vm_station_sync_presence(struct vmod *mod, uint64_t now_ns);
+bool vm_station_sync_presence(struct vmod *mod, uint64_t now_ns);
 
 /* uevent_shim.c: makes the linker keep the connect/sendmsg wrappers that
  * give umockdev's uevent delivery the kernel's drop semantics. */

@@ -6,6 +6,7 @@
  * §0.5, UMOCKDEV_NOTES gotchas 2-4).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,26 +265,30 @@ static void unplug_usb(struct vmod *mod)
 	umockdev_testbed_remove_device(st->tb, mod->syspath);
 }
 
-void vm_station_sync_presence(struct vmod *mod, uint64_t now_ns)
+bool vm_station_sync_presence(struct vmod *mod, uint64_t now_ns)
 {
 	enum vm_presence p;
 
 	(void)now_ns;
 	if (!mod->model)
-		return;
+		return false;
 	p = vm_model_presence(mod->model);
 	if (p != VM_PRESENT || mod->unplugged) {
+		bool was_on = mod->node != NULL;
+
 		unplug_usb(mod);
-		return;
+		return was_on;
 	}
 	if (!mod->node) {
 		const char *port = vm_model_port(mod->model);
 		struct vmod *owner = port_owner(mod->st, port);
 		if (owner && owner != mod)
-			return; /* [I] port taken: it stays off the bus */
+			return false; /* [I] port taken: it stays off the bus */
 		if (plug(mod, port) < 0)
 			fprintf(stderr, "vmodule: module %zu could not come back on %s\n", mod->idx, port);
+		return true;
 	}
+	return false;
 }
 
 static void *worker(void *arg)
@@ -294,6 +299,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(lock);
 	while (!st->stop) {
 		uint64_t now = vm_now_ns(), next = VM_NEVER;
+		bool unlocked = false;
 
 		st->wake_at = 0; /* kicks during the pass are folded into next */
 		for (size_t i = 0; i < st->n; i++) {
@@ -301,7 +307,18 @@ static void *worker(void *arg)
 
 			if (mod->model_next_ns <= now) {
 				mod->model_next_ns = vm_model_tick(mod->model, now);
-				vm_station_sync_presence(mod, now);
+				/* A (re-)enumeration writes dozens of testbed files
+				 * under the lock: let the other modules' ioctls through
+				 * after each, or a reboot wave of 32 modules stalls every
+				 * link for seconds (a real bus enumerates one device
+				 * without stopping the others' transfers). */
+				if (vm_station_sync_presence(mod, now)) {
+					pthread_mutex_unlock(lock);
+					sched_yield();
+					pthread_mutex_lock(lock);
+					now = vm_now_ns();
+					unlocked = true; /* modules already passed may have work */
+				}
 			}
 			vm_usbdevfs_service(mod, now);
 			if (mod->model_next_ns < next)
@@ -312,7 +329,7 @@ static void *worker(void *arg)
 		}
 		pthread_cond_broadcast(&st->pass);
 		st->wake_at = next;
-		if (next <= vm_now_ns())
+		if (unlocked || next <= vm_now_ns())
 			continue;
 		if (next == VM_NEVER) {
 			pthread_cond_wait(&st->wake, lock);
@@ -337,6 +354,7 @@ struct vm_station *vm_station_new(void)
 		errno = ENOTSUP;
 		return NULL;
 	}
+	vm_preload_shim_for_children();
 	/* Timer slack 1 ns: inherited by umockdev's worker, created next, and
 	 * doubles throughput of the preload's usleep(0) round trips (gotcha 6). */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);

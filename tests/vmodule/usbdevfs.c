@@ -53,6 +53,7 @@ struct vclient {
 	uint32_t claimed;        /* bit per interface number */
 	struct vlist urbs;       /* every URB not reaped yet (vurb.client_link) */
 	struct vlist done;       /* completed, waiting for REAPURBNDELAY (vurb.link) */
+	size_t read_off;         /* file position of read() (the descriptors) */
 };
 
 struct vurb {
@@ -880,6 +881,45 @@ static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *clien
 	return TRUE;
 }
 
+/* read() on a usbfs node gives the device descriptor and the configuration
+ * descriptors, as sysfs `descriptors` does (drivers/usb/core/devio.c
+ * usbdev_read). What libusb_wrap_sys_device reads. The node is a FIFO here,
+ * whose lseek the shim (shim.c) answers without telling us: a read that
+ * reaches the end puts the position back to 0, so the next lseek(0) + read
+ * sees the descriptors again. */
+static gboolean handle_read(UMockdevIoctlBase *base, UMockdevIoctlClient *client)
+{
+	struct vclient *vc = g_object_get_data(G_OBJECT(client), "vm-client");
+	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
+	uint8_t blob[2048];
+	struct vmod *mod;
+	long r = -ENODEV;
+
+	(void)base;
+	pthread_mutex_lock(&lock);
+	mod = vc ? live_mod(vc) : NULL;
+	if (mod) {
+		int len = vm_profile_descriptors(mod->profile, blob, sizeof(blob));
+		size_t n = 0, cap = arg->data_len > 0 ? (size_t)arg->data_len : 0;
+
+		r = len < 0 ? -EIO : 0;
+		if (len >= 0 && vc->read_off < (size_t)len) {
+			n = (size_t)len - vc->read_off;
+			if (n > cap)
+				n = cap;
+			memcpy(arg->data, blob + vc->read_off, n);
+		}
+		vc->read_off += n;
+		if (len >= 0 && n < cap)
+			vc->read_off = 0;
+		if (len >= 0)
+			r = (long)n;
+	}
+	umockdev_ioctl_client_complete(client, r < 0 ? -1 : r, r < 0 ? (int)-r : 0);
+	pthread_mutex_unlock(&lock);
+	return TRUE;
+}
+
 /* The kernel on close of a usbfs fd: kill its URBs, release its interfaces. */
 static void client_free(gpointer data)
 {
@@ -938,6 +978,7 @@ static void client_connected(UMockdevIoctlBase *base, UMockdevIoctlClient *clien
 static void vm_usbdevfs_class_init(VmUsbdevfsClass *klass)
 {
 	klass->parent_class.handle_ioctl = handle_ioctl;
+	klass->parent_class.handle_read = handle_read;
 	klass->parent_class.client_connected = client_connected;
 }
 

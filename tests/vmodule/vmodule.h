@@ -15,9 +15,13 @@
 
 #include "model.h"
 
-/* If not under the umockdev preload, re-executes argv[0] under it (never
- * returns on success). Call first thing in main(). */
+/* If not under the umockdev preload and libvmshim.so (shim/usbfs_seek.c),
+ * re-executes argv[0] under both (never returns on success). Call first thing
+ * in main(). */
 void vm_require_preload(int argc, char **argv);
+/* Puts libvmshim.so into LD_PRELOAD for the programs this one starts
+ * (vm_station_new calls it). */
+void vm_preload_shim_for_children(void);
 
 struct vm_station;
 

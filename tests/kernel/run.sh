@@ -1,0 +1,127 @@
+#!/bin/bash
+# make check-kernel: boots a real Debian kernel with systemd-udevd in qemu
+# (TCG), attaches three virtual modules through usb-redir (build/vmodule-redir,
+# the same model as build/vmodule), runs tests/kernel/guest/scenarios.sh
+# inside, and checks what the modules recorded. Prints one
+# `kernel-test <name> PASS|FAIL` line per scenario, the boot and run times,
+# and exits nonzero on any failure. README.md beside this file explains.
+# Usage: run.sh [BUILD]
+set -uo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+t_start=$(date +%s.%N)
+scenarios="qfota-list udev-rules ec200u-file-upgrade option-rebound dfota-upload unplug-mid-stream"
+unplug_at=300000
+
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+die() { echo "kernel-test: $*" >&2; echo "kernel-test setup FAIL"; echo "0 passed, 1 failed"; exit 1; }
+
+krel=$(sh "$here/fetch.sh" "$build/kernel") || die "cannot fetch the guest kernel and udev"
+work=$build/kernel/run
+rm -rf "$work"
+mkdir -p "$work/payload"
+
+# Packages, and the revision each one upgrades to (header offset 88, 48 bytes:
+# tests/vmodule/README.md "Package format").
+to_rev() { dd if="$1" bs=1 skip=88 count=48 status=none | tr -d '\0'; }
+"$build/vmodule" pack --profile ec200u --size 1048576 "$work/payload/ec200u.pack" || die "vmodule pack"
+"$build/vmodule" pack --profile eg25 --size 300001 "$work/payload/eg25.zip" || die "vmodule pack"
+to_rev "$work/payload/ec200u.pack" >"$work/payload/ec200u.to"
+to_rev "$work/payload/eg25.zip" >"$work/payload/eg25.to"
+sh "$here/initramfs.sh" "$build" "$krel" "$work/payload" "$work/initramfs.cpio" || die "cannot build the initramfs"
+
+# The modules listen, qemu connects (server=off): sockets exist before qemu.
+"${VMODULE_REDIR:-$build/vmodule-redir}" --record "$work/record" --pace demo \
+	--socket "$work/ur1.sock" --profile ec200u --port 1-1 \
+	--socket "$work/ur2.sock" --profile eg25 --port 1-2 \
+	--socket "$work/ur3.sock" --profile ec200u --port 1-3 --pace usb2 --fault "unplug-byte:$unplug_at" \
+	2>"$work/vmodule-redir.log" &
+redir_pid=$!
+trap 'kill "$redir_pid" 2>/dev/null' EXIT
+for _ in $(seq 100); do
+	[ -S "$work/ur1.sock" ] && [ -S "$work/ur2.sock" ] && [ -S "$work/ur3.sock" ] && break
+	sleep 0.05
+done
+
+t_qemu=$(date +%s.%N)
+usb=()
+for i in 1 2 3; do
+	usb+=(-chardev "socket,id=ur$i,path=$work/ur$i.sock,server=off"
+		-device "usb-redir,chardev=ur$i,id=redir$i,bus=hc.0,port=$i")
+done
+timeout 600 qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 1 -nodefaults -display none -no-reboot \
+	-kernel "$build/kernel/vmlinux-$krel" -initrd "$work/initramfs.cpio" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1" \
+	-serial "file:$work/console.log" -serial "file:$work/results" \
+	-device qemu-xhci,id=hc "${usb[@]}" </dev/null >"$work/qemu.log" 2>&1
+qemu_rc=$?
+qemu_s=$(elapsed "$t_qemu")
+
+# qemu gone: the modules see their sockets close, write the record and exit.
+for _ in $(seq 100); do kill -0 "$redir_pid" 2>/dev/null || break; sleep 0.05; done
+kill "$redir_pid" 2>/dev/null && wait "$redir_pid" 2>/dev/null
+trap - EXIT
+# The second serial port first; the same lines on the console as a fallback.
+{ cat "$work/results"; grep -a '^kernel-test' "$work/console.log"; } 2>/dev/null | tr -d '\r' >"$work/results.txt"
+
+# ---- what the modules recorded (tests/vmodule/README.md "Record") ----
+rec() { awk -v p="$1" -v k="$2" '$1 == p && $2 == k { sub(/^[^ ]+ [^ ]+ /, ""); print; exit }' "$work/record" 2>/dev/null; }
+declare -A host_fail
+expect() { # scenario port key want
+	local got
+	got=$(rec "$2" "$3")
+	[ "$got" = "$4" ] || host_fail[$1]+="module $2 recorded $3=$got, want $4; "
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+pkg=$work/payload/ec200u.pack
+expect ec200u-file-upgrade 1-1 fota_mode FILE
+expect ec200u-file-upgrade 1-1 fota_end_code 0
+expect ec200u-file-upgrade 1-1 reboots 1
+expect ec200u-file-upgrade 1-1 package_bytes "$(stat -c %s "$pkg")"
+expect ec200u-file-upgrade 1-1 package_sha256 "$(sha "$pkg")"
+expect ec200u-file-upgrade 1-1 revision "$(cat "$work/payload/ec200u.to")"
+expect ec200u-file-upgrade 1-1 redir_device_connects 2
+pkg=$work/payload/eg25.zip
+expect dfota-upload 1-2 fota_mode LOCAL
+expect dfota-upload 1-2 fota_end_code 0
+expect dfota-upload 1-2 reboots 2
+expect dfota-upload 1-2 package_bytes "$(stat -c %s "$pkg")"
+expect dfota-upload 1-2 package_sha256 "$(sha "$pkg")"
+expect dfota-upload 1-2 revision "$(cat "$work/payload/eg25.to")"
+expect dfota-upload 1-2 redir_device_connects 3
+expect unplug-mid-stream 1-3 presence gone
+expect unplug-mid-stream 1-3 package_bytes "$unplug_at"
+expect unplug-mid-stream 1-3 fota_end_code -1
+expect unplug-mid-stream 1-3 redir_device_disconnects 1
+
+# ---- report ----
+passed=0 failed=0
+boot=$(sed -n 's/^kernel-test-ready \([0-9.]*\).*/\1/p' "$work/results.txt" 2>/dev/null | head -n 1)
+echo "kernel-test boot-time ${boot:-?} s (guest uptime when the 3 modules were enumerated with option bound)"
+for s in $scenarios; do
+	line=$(grep "^kernel-test $s " "$work/results.txt" 2>/dev/null | head -n 1)
+	if [ -z "$line" ]; then
+		echo "kernel-test $s FAIL did not run (see $work/console.log)"
+		failed=$((failed + 1))
+	elif [ -n "${host_fail[$s]:-}" ]; then
+		echo "${line/ PASS / FAIL } host: ${host_fail[$s]}"
+		failed=$((failed + 1))
+	elif [[ $line == *" PASS "* ]]; then
+		echo "$line"
+		passed=$((passed + 1))
+	else
+		echo "$line"
+		failed=$((failed + 1))
+	fi
+done
+grep -q '^kernel-test-end' "$work/results.txt" 2>/dev/null ||
+	echo "kernel-test: the guest did not finish (qemu exit $qemu_rc; 124 = timeout); see $work/console.log"
+echo "kernel-test qemu-time $qemu_s s, run-time $(elapsed "$t_start") s (with download and initramfs)"
+if [ "$failed" -gt 0 ]; then
+	echo "--- guest console (last 60 lines of $work/console.log) ---"
+	tail -n 60 "$work/console.log" 2>/dev/null
+	echo "--- vmodule-redir (last 20 lines) ---"
+	tail -n 20 "$work/vmodule-redir.log" 2>/dev/null
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
