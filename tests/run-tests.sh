@@ -8,9 +8,9 @@ build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export QFOTA_TOP="$top" QFOTA_BUILD="$top/$build"
 # ASan must not insist on coming first: umockdev's preload does (UMOCKDEV_NOTES gotcha 8).
-# fast_unwind_on_malloc=0: unwind through libusb (built without frame pointers)
-# so that tests/lsan.supp sees libusb's exported frames.
-export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0"
+# (No fast_unwind_on_malloc=0: unwinding every malloc with DWARF made the
+# 32-module station 15 times slower, and no suppression needs libusb's frames.)
+export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:abort_on_error=0"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
