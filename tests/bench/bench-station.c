@@ -70,6 +70,7 @@
 #include <json-c/json.h>
 #include <libudev.h>
 
+#include "common/link-expect.h"
 #include "common/testutil.h"
 #include "qfota/udevwatch.h"
 #include "qfota/usbxfer.h"
@@ -371,32 +372,6 @@ static void *addmon_main(void *arg)
 	return NULL;
 }
 
-static int expect(struct usbxfer_link *l, const char *cmd, const char *want, unsigned timeout_ms)
-{
-	char out[1024];
-	size_t len = 0;
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
-
-	out[0] = '\0';
-	if (cmd && usbxfer_link_write(l, cmd, strlen(cmd), 2000) < 0)
-		return -EIO;
-	while (!strstr(out, want) && now_ns() < deadline) {
-		int r = usbxfer_link_read(l, out + len, sizeof(out) - 1 - len, 50);
-
-		if (r == -ETIMEDOUT)
-			continue;
-		if (r < 0)
-			return r;
-		len += (size_t)r;
-		out[len] = '\0';
-		if (len > sizeof(out) / 2) {
-			memmove(out, out + len - 128, 129);
-			len = 128;
-		}
-	}
-	return strstr(out, want) ? 0 : -ETIMEDOUT;
-}
-
 static struct usbxfer_link *open_retry(const char *port)
 {
 	uint64_t deadline = now_ns() + 5000000000u;
@@ -425,7 +400,7 @@ static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, do
 	if ((r = pthread_create(&a.thread, NULL, addmon_main, &a)) != 0)
 		die("pthread_create", -r);
 	l = open_retry(a.port);
-	if ((r = expect(l, "ATE0\r", "OK\r\n", 2000)) < 0)
+	if ((r = tu_link_expect(l, "ATE0\r", "OK\r\n", 2000)) < 0)
 		die("ATE0", r);
 	for (int i = 0; i < RECLAIM_ROUNDS; i++) {
 		struct udev_watch *w;
@@ -439,7 +414,7 @@ static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, do
 		if (!udev_watch_present(w, &devnum, NULL))
 			die("module not on its port", -ENODEV);
 		adds = atomic_load(&a.adds);
-		if ((r = expect(l, "AT+CFUN=1,1\r", "OK\r\n", 2000)) < 0)
+		if ((r = tu_link_expect(l, "AT+CFUN=1,1\r", "OK\r\n", 2000)) < 0)
 			die("AT+CFUN=1,1", r);
 		usbxfer_link_close(l);
 		if ((r = udev_watch_wait_gone(w, devnum, 5000)) < 0)
@@ -452,7 +427,7 @@ static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, do
 		if (usbxfer_link_write(l, "AT\r", 3, 2000) < 0)
 			die("writing AT", -EIO);
 		t_written = now_ns();
-		if ((r = expect(l, NULL, "OK\r\n", 2000)) < 0)
+		if ((r = tu_link_expect(l, NULL, "OK\r\n", 2000)) < 0)
 			die("AT after the reboot", r);
 		t_ok = now_ns();
 		udev_watch_free(w);

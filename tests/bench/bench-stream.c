@@ -22,6 +22,7 @@
 
 #include <libusb.h>
 
+#include "common/link-expect.h"
 #include "common/testutil.h"
 #include "qfota/usbxfer.h"
 #include "vmodule/vmodule.h"
@@ -45,31 +46,6 @@ static void die(const char *what, int r)
 
 /* ---- usbxfer ---- */
 
-static int link_expect(struct usbxfer_link *l, const char *cmd, const char *want)
-{
-	char out[4096];
-	size_t len = 0;
-
-	out[0] = '\0';
-	if (cmd && usbxfer_link_write(l, cmd, strlen(cmd), 2000) < 0)
-		return -EIO;
-	for (int i = 0; i < 100 && !strstr(out, want); i++) {
-		int r = usbxfer_link_read(l, out + len, sizeof(out) - 1 - len, 100);
-
-		if (r == -ETIMEDOUT)
-			continue;
-		if (r < 0)
-			return r;
-		len += (size_t)r;
-		out[len] = '\0';
-		if (len > sizeof(out) / 2) {
-			memmove(out, out + len - 256, 257);
-			len = 256;
-		}
-	}
-	return strstr(out, want) ? 0 : -ETIMEDOUT;
-}
-
 static double run_usbxfer(const char *port, const char *path, uint64_t len, size_t size, unsigned k)
 {
 	struct usbxfer_stream_opts o = { .transfer_size = size, .in_flight = k };
@@ -82,14 +58,14 @@ static double run_usbxfer(const char *port, const char *path, uint64_t len, size
 	if (r < 0)
 		die("usbxfer_link_open", r);
 	snprintf(cmd, sizeof(cmd), "AT+QFUPL=\"%s\",%llu,60\r", FILE_NAME, (unsigned long long)len);
-	if ((r = link_expect(l, cmd, "CONNECT\r\n")) < 0)
+	if ((r = tu_link_expect(l, cmd, "CONNECT\r\n", 10000)) < 0)
 		die("QFUPL", r);
 	t0 = now_ns();
 	r = usbxfer_stream_file(l, path, &o, &sent);
 	t0 = now_ns() - t0;
 	if (r < 0)
 		die("usbxfer_stream_file", r);
-	if ((r = link_expect(l, NULL, "OK\r\n")) < 0 || (r = link_expect(l, "AT+QFDEL=\"" FILE_NAME "\"\r", "OK\r\n")) < 0)
+	if ((r = tu_link_expect(l, NULL, "OK\r\n", 10000)) < 0 || (r = tu_link_expect(l, "AT+QFDEL=\"" FILE_NAME "\"\r", "OK\r\n", 10000)) < 0)
 		die("QFUPL result / QFDEL", r);
 	usbxfer_link_close(l);
 	return (double)len / ((double)t0 / 1e9) / 1e6;
