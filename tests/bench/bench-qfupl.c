@@ -31,12 +31,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void die(const char *what, int r)
-{
-	fprintf(stderr, "bench-qfupl: %s: %d\n", what, r);
-	exit(1);
-}
-
 static void add_module(struct vm_station *st, const char *port)
 {
 	static unsigned seq;
@@ -46,9 +40,9 @@ static void add_module(struct vm_station *st, const char *port)
 	snprintf(imei, sizeof(imei), "86605003444%04u", seq++);
 	cfg.imei = imei;
 	if (!cfg.profile || !vm_pacing_preset("usb2", &cfg.pacing))
-		die("profile", -EINVAL);
+		tu_die("profile", -EINVAL);
 	if (vm_station_add(st, &cfg) < 0)
-		die("vm_station_add", -EIO);
+		tu_die("vm_station_add", -EIO);
 }
 
 /* What the module sent, kept across reads so that nothing read while waiting
@@ -106,26 +100,26 @@ static uint64_t stop_and_wait_ms(const char *port, const char *pkg)
 	int r;
 
 	if (!f)
-		die("open package", -errno);
+		tu_die("open package", -errno);
 	r = usbxfer_link_open(port, -1, &l);
 	if (r < 0)
-		die("link open", r);
+		tu_die("link open", r);
 	snprintf(cmd, sizeof(cmd), "AT+QFUPL=\"sw.bin\",%u,5,1\r", PACKAGE_BYTES);
 	t0 = now_ms();
 	if (usbxfer_link_write(l, cmd, strlen(cmd), 1000) < 0 || read_until(l, &rx, "CONNECT") < 0)
-		die("QFUPL", -EIO);
+		tu_die("QFUPL", -EIO);
 	while (sent < PACKAGE_BYTES) {
 		size_t n = fread(chunk, 1, CHUNK, f);
 
 		r = usbxfer_link_write(l, chunk, n, 2000);
 		if (r < 0)
-			die("write", r);
+			tu_die("write", r);
 		sent += n;
 		if (n == CHUNK && read_until(l, &rx, NULL) < 0)
-			die("waiting for the A's", -ETIMEDOUT);
+			tu_die("waiting for the A's", -ETIMEDOUT);
 	}
 	if (read_until(l, &rx, "\r\nOK\r\n") < 0)
-		die("final OK", -ETIMEDOUT);
+		tu_die("final OK", -ETIMEDOUT);
 	t0 = now_ms() - t0;
 	usbxfer_link_close(l);
 	fclose(f);
@@ -146,7 +140,7 @@ static uint64_t qfota_upload_ms(const char *port, const char *pkg)
 
 	fota_timeouts_default(&job.timeouts);
 	if (reporter_new(REPORT_STYLE_JSON, out, stderr, &rep) < 0)
-		die("reporter", -ENOMEM);
+		tu_die("reporter", -ENOMEM);
 	job.reporter = rep;
 	fota_run(&job, &res);
 	reporter_free(rep);
@@ -165,7 +159,7 @@ static uint64_t qfota_upload_ms(const char *port, const char *pkg)
 	}
 	free(text);
 	if (!res.ok || t_upload < 0 || t_next < 0)
-		die("qfota upgrade --upload did not succeed", res.err);
+		tu_die("qfota upgrade --upload did not succeed", res.err);
 	return (uint64_t)(t_next - t_upload);
 }
 
@@ -192,9 +186,9 @@ int main(int argc, char **argv)
 	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", dir);
 	st = vm_station_new();
 	if (!dir || !st)
-		die("set-up", -errno);
+		tu_die("set-up", -errno);
 	if (vm_package_write(pkg, vm_profile_find("eg25"), NULL, NULL, PACKAGE_BYTES, false) < 0)
-		die("package", -EIO);
+		tu_die("package", -EIO);
 	for (int i = 0; i < 2 * runs; i++) {
 		snprintf(port, sizeof(port), "1-%d", i + 1);
 		add_module(st, port);

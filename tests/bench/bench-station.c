@@ -86,19 +86,6 @@
 #define PKG_SIZE 1000000ull
 #define STATION_TIMEOUT_S 300
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what, int r)
-{
-	fprintf(stderr, "bench-station: %s: %d (%s)\n", what, r, r < 0 ? strerror(-r) : "");
-	exit(1);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -148,7 +135,7 @@ static struct vm_station *bed(unsigned n, const char *pace)
 	struct vm_station *st = vm_station_new();
 
 	if (!st)
-		die("vm_station_new", -errno);
+		tu_die("vm_station_new", -errno);
 	for (unsigned i = 0; i < n; i++) {
 		struct vm_model_config cfg = { .profile = vm_profile_find("ec200u") };
 		char port[16], imei[16];
@@ -159,9 +146,9 @@ static struct vm_station *bed(unsigned n, const char *pace)
 		cfg.port = port;
 		cfg.imei = imei;
 		if (!vm_pacing_preset(pace, &cfg.pacing))
-			die("pacing preset", -EINVAL);
+			tu_die("pacing preset", -EINVAL);
 		if ((r = vm_station_add(st, &cfg)) < 0)
-			die("vm_station_add", r);
+			tu_die("vm_station_add", r);
 	}
 	return st;
 }
@@ -205,7 +192,7 @@ static pid_t start_station(const char *dir, const char *pkg, unsigned first, uns
 	r = posix_spawn(&pid, qfota, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
-		die("posix_spawn qfota", -r);
+		tu_die("posix_spawn qfota", -r);
 	return pid;
 }
 
@@ -218,7 +205,7 @@ static unsigned read_results(const char *dir, unsigned tag, double *sum, double 
 	snprintf(out, sizeof(out), "%s/station-%u.json", dir, tag);
 	text = tu_read_file(out);
 	if (!text)
-		die("reading qfota's output", -EIO);
+		tu_die("reading qfota's output", -EIO);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		json_object *o = json_tokener_parse(line), *ev, *d, *tot, *ok, *t;
 
@@ -266,7 +253,7 @@ static void run_station(const char *dir, const char *pkg, unsigned n, struct sta
 	unsigned procs = (n + PER_PROCESS - 1) / PER_PROCESS, left = procs, got = 0;
 	pid_t pids[(STATION_N + PER_PROCESS - 1) / PER_PROCESS];
 	double sum = 0, sum_t = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = tu_now_ns();
 
 	ret->maxrss_kib = 0;
 	for (unsigned p = 0; p < procs; p++) {
@@ -284,12 +271,12 @@ static void run_station(const char *dir, const char *pkg, unsigned n, struct sta
 				w = wait4(pids[p], &status, WNOHANG, &ru);
 
 		if (w < 0)
-			die("wait4", -errno);
-		if (now_ns() - t0 > (uint64_t)STATION_TIMEOUT_S * 1000000000u) {
+			tu_die("wait4", -errno);
+		if (tu_now_ns() - t0 > (uint64_t)STATION_TIMEOUT_S * 1000000000u) {
 			for (unsigned p = 0; p < procs; p++)
 				if (pids[p] > 0)
 					kill(pids[p], SIGKILL);
-			die("qfota station timed out", -ETIMEDOUT);
+			tu_die("qfota station timed out", -ETIMEDOUT);
 		}
 		if (w == 0) {
 			for (unsigned p = 0; p < procs; p++) {
@@ -317,7 +304,7 @@ static void run_station(const char *dir, const char *pkg, unsigned n, struct sta
 			exit(1);
 		}
 	}
-	ret->wall_ms = (double)(now_ns() - t0) / 1e6;
+	ret->wall_ms = (double)(tu_now_ns() - t0) / 1e6;
 	for (unsigned p = 0; p < procs; p++)
 		got += read_results(dir, n * 100 + p, &sum, &sum_t);
 	if (got != n) {
@@ -348,7 +335,7 @@ static void *addmon_main(void *arg)
 
 	if (!m || udev_monitor_filter_add_match_subsystem_devtype(m, "usb", "usb_device") < 0 ||
 	    udev_monitor_enable_receiving(m) < 0)
-		die("udev monitor", -EIO);
+		tu_die("udev monitor", -EIO);
 	p.fd = udev_monitor_get_fd(m);
 	p.events = POLLIN;
 	while (!atomic_load(&a->stop)) {
@@ -357,7 +344,7 @@ static void *addmon_main(void *arg)
 		if (poll(&p, 1, 50) <= 0)
 			continue;
 		while ((d = udev_monitor_receive_device(m))) {
-			uint64_t t = now_ns();
+			uint64_t t = tu_now_ns();
 			const char *act = udev_device_get_action(d), *name = udev_device_get_sysname(d);
 
 			if (act && name && strcmp(act, "add") == 0 && strcmp(name, a->port) == 0) {
@@ -374,13 +361,13 @@ static void *addmon_main(void *arg)
 
 static struct usbxfer_link *open_retry(const char *port)
 {
-	uint64_t deadline = now_ns() + 5000000000u;
+	uint64_t deadline = tu_now_ns() + 5000000000u;
 	struct usbxfer_link *l = NULL;
 	int r;
 
 	while ((r = usbxfer_link_open(port, -1, &l)) < 0) {
-		if (now_ns() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
-			die("usbxfer_link_open after the reboot", r);
+		if (tu_now_ns() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
+			tu_die("usbxfer_link_open after the reboot", r);
 		usleep(20000);
 	}
 	return l;
@@ -398,10 +385,10 @@ static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, do
 	atomic_init(&a.adds, 0);
 	atomic_init(&a.last_add_ns, 0);
 	if ((r = pthread_create(&a.thread, NULL, addmon_main, &a)) != 0)
-		die("pthread_create", -r);
+		tu_die("pthread_create", -r);
 	l = open_retry(a.port);
 	if ((r = tu_link_expect(l, "ATE0\r", "OK\r\n", 2000)) < 0)
-		die("ATE0", r);
+		tu_die("ATE0", r);
 	for (int i = 0; i < RECLAIM_ROUNDS; i++) {
 		struct udev_watch *w;
 		char port[UDEV_PORT_MAX];
@@ -410,31 +397,31 @@ static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, do
 		uint64_t t_back, t_written, t_ok, t_add;
 
 		if ((r = udev_watch_new(a.port, &w)) < 0)
-			die("udev_watch_new", r);
+			tu_die("udev_watch_new", r);
 		if (!udev_watch_present(w, &devnum, NULL))
-			die("module not on its port", -ENODEV);
+			tu_die("module not on its port", -ENODEV);
 		adds = atomic_load(&a.adds);
 		if ((r = tu_link_expect(l, "AT+CFUN=1,1\r", "OK\r\n", 2000)) < 0)
-			die("AT+CFUN=1,1", r);
+			tu_die("AT+CFUN=1,1", r);
 		usbxfer_link_close(l);
 		if ((r = udev_watch_wait_gone(w, devnum, 5000)) < 0)
-			die("udev_watch_wait_gone", r);
+			tu_die("udev_watch_wait_gone", r);
 		/* the measured path */
 		if ((r = udev_watch_wait_back(w, devnum, 5000, NULL, port, &newnum)) < 0)
-			die("udev_watch_wait_back", r);
-		t_back = now_ns();
+			tu_die("udev_watch_wait_back", r);
+		t_back = tu_now_ns();
 		l = open_retry(port);
 		if (usbxfer_link_write(l, "AT\r", 3, 2000) < 0)
-			die("writing AT", -EIO);
-		t_written = now_ns();
+			tu_die("writing AT", -EIO);
+		t_written = tu_now_ns();
 		if ((r = tu_link_expect(l, NULL, "OK\r\n", 2000)) < 0)
-			die("AT after the reboot", r);
-		t_ok = now_ns();
+			tu_die("AT after the reboot", r);
+		t_ok = tu_now_ns();
 		udev_watch_free(w);
 		for (int k = 0; k < 200 && atomic_load(&a.adds) == adds; k++)
 			usleep(1000);
 		if (atomic_load(&a.adds) == adds)
-			die("no add uevent seen by the monitor", -ETIMEDOUT);
+			tu_die("no add uevent seen by the monitor", -ETIMEDOUT);
 		t_add = atomic_load(&a.last_add_ns);
 		lat[i] = ((double)t_written - (double)t_add) / 1e6;
 		ok[i] = ((double)t_ok - (double)t_add) / 1e6;
@@ -468,7 +455,7 @@ int main(int argc, char **argv)
 		idle = 0;
 	dir = tu_mkdtemp();
 	if (!dir)
-		die("mkdtemp", -errno);
+		tu_die("mkdtemp", -errno);
 	setenv("QFOTA_AUDIT_LOG", "", 1);
 	if (!getenv("QFOTA_LOCK_DIR")) {
 		snprintf(locks, sizeof(locks), "%s/locks", dir);
@@ -481,7 +468,7 @@ int main(int argc, char **argv)
 	if (tu_run((char *const[]){ vm, (char *)"pack", (char *)"--profile", (char *)"ec200u", (char *)"--size", sz,
 				    pkg, NULL },
 		   NULL, 60000, &tr) < 0 || tr.status != 0)
-		die("build/vmodule pack", -EIO);
+		tu_die("build/vmodule pack", -EIO);
 	tu_run_clear(&tr);
 
 	for (int i = 0; i < runs && !getenv("BENCH_RECLAIM_ONLY"); i++) {

@@ -30,19 +30,6 @@
 #define MiB (1024u * 1024u)
 #define FILE_NAME "bench.bin"
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what, int r)
-{
-	fprintf(stderr, "bench-stream: %s: %d (%s)\n", what, r, r < 0 ? strerror(-r) : "");
-	exit(1);
-}
 
 /* ---- usbxfer ---- */
 
@@ -56,17 +43,17 @@ static double run_usbxfer(const char *port, const char *path, uint64_t len, size
 
 	r = usbxfer_link_open(port, -1, &l);
 	if (r < 0)
-		die("usbxfer_link_open", r);
+		tu_die("usbxfer_link_open", r);
 	snprintf(cmd, sizeof(cmd), "AT+QFUPL=\"%s\",%llu,60\r", FILE_NAME, (unsigned long long)len);
 	if ((r = tu_link_expect(l, cmd, "CONNECT\r\n", 10000)) < 0)
-		die("QFUPL", r);
-	t0 = now_ns();
+		tu_die("QFUPL", r);
+	t0 = tu_now_ns();
 	r = usbxfer_stream_file(l, path, &o, &sent);
-	t0 = now_ns() - t0;
+	t0 = tu_now_ns() - t0;
 	if (r < 0)
-		die("usbxfer_stream_file", r);
+		tu_die("usbxfer_stream_file", r);
 	if ((r = tu_link_expect(l, NULL, "OK\r\n", 10000)) < 0 || (r = tu_link_expect(l, "AT+QFDEL=\"" FILE_NAME "\"\r", "OK\r\n", 10000)) < 0)
-		die("QFUPL result / QFDEL", r);
+		tu_die("QFUPL result / QFDEL", r);
 	usbxfer_link_close(l);
 	return (double)len / ((double)t0 / 1e9) / 1e6;
 }
@@ -93,27 +80,27 @@ static void bare_open(struct bare *b, const char *port)
 
 	memset(b, 0, sizeof(*b));
 	if ((r = libusb_init(&b->ctx)) < 0)
-		die("libusb_init", r);
+		tu_die("libusb_init", r);
 	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/busnum", port);
 	bus = tu_read_file(path);
 	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/devnum", port);
 	dev = tu_read_file(path);
 	if (!bus || !dev)
-		die("baseline: no device on port", -ENOENT);
+		tu_die("baseline: no device on port", -ENOENT);
 	snprintf(node, sizeof(node), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
 	free(bus);
 	free(dev);
 	b->node_fd = open(node, O_RDWR | O_CLOEXEC);
 	if (b->node_fd < 0)
-		die("baseline: opening the node", -errno);
+		tu_die("baseline: opening the node", -errno);
 	if ((r = libusb_wrap_sys_device(b->ctx, (intptr_t)b->node_fd, &b->h)) < 0)
-		die("libusb_wrap_sys_device", r);
+		tu_die("libusb_wrap_sys_device", r);
 	/* The EG25's AT interface 2: bulk IN 0x84, bulk OUT 0x03 (facts §1.2). */
 	b->ep_in = 0x84;
 	b->ep_out = 0x03;
 	libusb_set_auto_detach_kernel_driver(b->h, 1);
 	if ((r = libusb_claim_interface(b->h, 2)) < 0)
-		die("libusb_claim_interface", r);
+		tu_die("libusb_claim_interface", r);
 }
 
 static void bare_close(struct bare *b)
@@ -184,7 +171,7 @@ static void bare_done(struct libusb_transfer *t)
 static uint64_t bare_async(struct bare *b, size_t size, unsigned k)
 {
 	struct libusb_transfer *t[64];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = tu_now_ns();
 
 	b->size = size;
 	for (unsigned i = 0; i < k; i++) {
@@ -195,11 +182,11 @@ static uint64_t bare_async(struct bare *b, size_t size, unsigned k)
 	}
 	while (b->busy > 0)
 		libusb_handle_events(b->ctx);
-	t0 = now_ns() - t0;
+	t0 = tu_now_ns() - t0;
 	for (unsigned i = 0; i < k; i++)
 		libusb_free_transfer(t[i]);
 	if (b->err || b->done != b->len)
-		die("baseline async stream", b->err ? b->err : -EIO);
+		tu_die("baseline async stream", b->err ? b->err : -EIO);
 	return t0;
 }
 
@@ -207,7 +194,7 @@ static uint64_t bare_async(struct bare *b, size_t size, unsigned k)
 static uint64_t bare_stopwait(struct bare *b)
 {
 	uint8_t buf[2048];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = tu_now_ns();
 
 	while (b->done < b->len) {
 		size_t n = b->len - b->done < sizeof(buf) ? (size_t)(b->len - b->done) : sizeof(buf);
@@ -215,10 +202,10 @@ static uint64_t bare_stopwait(struct bare *b)
 
 		if (pread(b->fd, buf, n, (off_t)b->done) != (ssize_t)n ||
 		    libusb_bulk_transfer(b->h, b->ep_out, buf, (int)n, &got, 5000) < 0 || got != (int)n)
-			die("baseline stop-and-wait", -EIO);
+			tu_die("baseline stop-and-wait", -EIO);
 		b->done += n;
 	}
-	return now_ns() - t0;
+	return tu_now_ns() - t0;
 }
 
 enum bare_kind { BARE_ASYNC, BARE_STOPWAIT };
@@ -234,10 +221,10 @@ static double run_bare(const char *port, const char *path, uint64_t len, enum ba
 	b.fd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(cmd, sizeof(cmd), "AT+QFUPL=\"%s\",%llu,60\r", FILE_NAME, (unsigned long long)len);
 	if (b.fd < 0 || bare_expect(&b, cmd, "CONNECT\r\n") < 0)
-		die("baseline QFUPL", -EIO);
+		tu_die("baseline QFUPL", -EIO);
 	t = kind == BARE_ASYNC ? bare_async(&b, size, k) : bare_stopwait(&b);
 	if (bare_expect(&b, NULL, "OK\r\n") < 0 || bare_expect(&b, "AT+QFDEL=\"" FILE_NAME "\"\r", "OK\r\n") < 0)
-		die("baseline QFUPL result / QFDEL", -EIO);
+		tu_die("baseline QFUPL result / QFDEL", -EIO);
 	close(b.fd);
 	bare_close(&b);
 	return (double)len / ((double)t / 1e9) / 1e6;
@@ -262,10 +249,10 @@ static void add(struct vm_station *st, const char *port, const char *preset)
 	int r;
 
 	if (!vm_pacing_preset(preset, &cfg.pacing))
-		die("pacing preset", -EINVAL);
+		tu_die("pacing preset", -EINVAL);
 	r = vm_station_add(st, &cfg);
 	if (r < 0)
-		die("vm_station_add", r);
+		tu_die("vm_station_add", r);
 }
 
 int main(int argc, char **argv)
@@ -285,10 +272,10 @@ int main(int argc, char **argv)
 	dir = tu_mkdtemp();
 	snprintf(path, sizeof(path), "%s/pkg", dir);
 	if (tu_write_random_file(path, len, 1) < 0)
-		die("writing the package", -EIO);
+		tu_die("writing the package", -EIO);
 	st = vm_station_new();
 	if (!st)
-		die("vm_station_new", -errno);
+		tu_die("vm_station_new", -errno);
 	add(st, "1-1", "fast");
 	add(st, "1-2", "usb2");
 

@@ -2,29 +2,21 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/link-expect.h"
+#include "common/testutil.h"
 #include "qfota/usbxfer.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int tu_link_expect(struct usbxfer_link *l, const char *cmd, const char *want, unsigned timeout_ms)
 {
 	char out[4096];
 	size_t len = 0;
-	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	uint64_t deadline = tu_now_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	out[0] = '\0';
 	if (cmd && usbxfer_link_write(l, cmd, strlen(cmd), 2000) < 0)
 		return -EIO;
-	while (!strstr(out, want) && mono_ns() < deadline) {
+	while (!strstr(out, want) && tu_now_ns() < deadline) {
 		int r = usbxfer_link_read(l, out + len, sizeof(out) - 1 - len, 50);
 
 		if (r == -ETIMEDOUT)

@@ -162,14 +162,16 @@ int qrun_teardown_dir(void **state)
 void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], const char *script,
 		 unsigned timeout_ms)
 {
-	char vm[256], rec[128];
+	char vm[256], rec[128], qf[256], env_q[300];
 	char *argv[32];
+	char *env[] = { env_q, NULL };
 	size_t n = 0;
 
 	memset(q, 0, sizeof(*q));
 	snprintf(q->dir, sizeof(q->dir), "%s", dir);
 	snprintf(rec, sizeof(rec), "%s/record", dir);
 	remove(rec);
+	snprintf(env_q, sizeof(env_q), "QFOTA=%s", tu_build_path("qfota", qf, sizeof(qf)));
 	argv[n++] = vm;
 	tu_build_path("vmodule", vm, sizeof(vm));
 	for (size_t i = 0; vm_args && vm_args[i] && n < 24; i++)
@@ -181,7 +183,7 @@ void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], c
 	argv[n++] = (char *)"-c";
 	argv[n++] = (char *)script;
 	argv[n] = NULL;
-	assert_int_equal(tu_run(argv, NULL, timeout_ms, &q->run), 0);
+	assert_int_equal(tu_run(argv, env, timeout_ms, &q->run), 0);
 	q->record = tu_read_file(rec);
 	if (q->run.timed_out) {
 		dump(q);

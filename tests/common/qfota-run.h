@@ -39,8 +39,9 @@ void qrun_pack(const char *profile, unsigned long long size, const char *out, co
 int qrun_setup_dir(void **state);
 int qrun_teardown_dir(void **state);
 
-/* Runs `sh -c script` under build/vmodule VM_ARGS... --record DIR/record, for
- * cases that need more than one qfota or a signal (timeout -s INT). */
+/* Runs `sh -c script` under build/vmodule VM_ARGS... --record DIR/record, with
+ * $QFOTA the qfota binary, for cases that need more than one qfota or a
+ * signal (timeout -s INT). */
 void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], const char *script,
 		 unsigned timeout_ms);
 

@@ -18,12 +18,23 @@
 
 extern char **environ;
 
-static long long mono_ms(void)
+uint64_t tu_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long long mono_ms(void)
+{
+	return (long long)(tu_now_ns() / 1000000u);
+}
+
+void tu_die(const char *what, int r)
+{
+	fprintf(stderr, "%s: %s: %d (%s)\n", program_invocation_short_name, what, r, r < 0 ? strerror(-r) : "");
+	exit(1);
 }
 
 struct buf {

@@ -23,6 +23,12 @@ struct tu_run {
 int tu_run(char *const argv[], char *const env[], unsigned timeout_ms, struct tu_run *ret);
 void tu_run_clear(struct tu_run *r);
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t tu_now_ns(void);
+/* A benchmark's fatal error: "<program>: what: r (strerror(-r))" on stderr,
+ * then exit(1). r is a negative errno, or 0/positive when there is none. */
+_Noreturn void tu_die(const char *what, int r);
+
 /* $QFOTA_BUILD (set by tests/run-tests.sh) or "build"; $QFOTA_TOP or ".". */
 const char *tu_build_dir(void);
 const char *tu_top_dir(void);

@@ -170,34 +170,6 @@ static void test_station_ports_json(void **state)
 	qrun_clear(&q);
 }
 
-/* build/vmodule ... -- sh -c SCRIPT, with $QFOTA the qfota binary. */
-static void run_sh(struct qrun *q, const char *dir, const char *const vm_args[], const char *script)
-{
-	char vm[256], qf[256], rec[160], env_q[300];
-	char *argv[32];
-	char *env[] = { env_q, NULL };
-	size_t n = 0;
-
-	memset(q, 0, sizeof(*q));
-	snprintf(q->dir, sizeof(q->dir), "%s", dir);
-	snprintf(rec, sizeof(rec), "%s/record", dir);
-	remove(rec);
-	snprintf(env_q, sizeof(env_q), "QFOTA=%s", tu_build_path("qfota", qf, sizeof(qf)));
-	argv[n++] = (char *)tu_build_path("vmodule", vm, sizeof(vm));
-	for (size_t i = 0; vm_args && vm_args[i]; i++)
-		argv[n++] = (char *)vm_args[i];
-	argv[n++] = (char *)"--record";
-	argv[n++] = rec;
-	argv[n++] = (char *)"--";
-	argv[n++] = (char *)"sh";
-	argv[n++] = (char *)"-c";
-	argv[n++] = (char *)script;
-	argv[n] = NULL;
-	assert_int_equal(tu_run(argv, env, RUN_MS, &q->run), 0);
-	q->record = tu_read_file(rec);
-	assert_false(q->run.timed_out);
-}
-
 /* The plug-in path: auto upgrades per policy; run again at the target, it skips. */
 static void test_auto_upgrades_then_skips(void **state)
 {
@@ -216,7 +188,7 @@ static void test_auto_upgrades_then_skips(void **state)
 		 "\"$QFOTA\" auto --port 1-1 --policy %s --log %s/audit; echo \"first=$?\"; "
 		 "\"$QFOTA\" auto --port 1-1 --policy %s --log %s/audit; echo \"second=$?\"",
 		 pol, dir, pol, dir);
-	run_sh(&q, dir, NULL, script);
+	qrun_script(&q, dir, NULL, script, RUN_MS);
 	qrun_assert_exit(&q, 0);
 	qrun_assert_says(&q, "first=0");
 	qrun_assert_says(&q, "second=0");
@@ -254,7 +226,7 @@ static void test_unknown_model_and_revision(void **state)
 	snprintf(script, sizeof(script),
 		 "\"$QFOTA\" auto -p 1-1 --policy %s; echo \"model=$?\"; "
 		 "\"$QFOTA\" station --all --policy %s; echo \"revision=$?\"", pol1, pol2);
-	run_sh(&q, dir, (const char *const[]){ "--count", "2", NULL }, script);
+	qrun_script(&q, dir, (const char *const[]){ "--count", "2", NULL }, script, RUN_MS);
 	qrun_assert_says(&q, "model=1");
 	qrun_assert_says(&q, "1-1: FAILED (exit 1) in connect: the policy has no rule for model EC200U (revision " R15);
 	qrun_assert_says(&q, "revision=1");
