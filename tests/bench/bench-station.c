@@ -18,7 +18,8 @@
  * 64-module mean of the time from the station's start to each result
  * (station64_efficiency_wall: total_ms leaves out the identify step that a
  * policy-less station still runs first). RSS is VmHWM of each qfota process,
- * sampled every 2 ms while it runs (vm_hwm_kib), so nothing of the virtual
+ * sampled every 20 ms while it runs (vm_hwm_kib; a high-water mark, so only
+ * growth in the last 20 ms before exit could be missed), so nothing of the virtual
  * modules (this process) is in it.
  *
  * Pacing: the "demo" preset, unmodified: a flash rate of 1 MB/s, update 2.5 s,
@@ -285,7 +286,7 @@ static void run_station(const char *dir, const char *pkg, unsigned n, struct sta
 				if (kib > ret->maxrss_kib)
 					ret->maxrss_kib = kib;
 			}
-			usleep(2000);
+			usleep(20000); /* sampling costs the emulation CPU: not faster */
 			continue;
 		}
 		for (unsigned p = 0; p < procs; p++) {
@@ -513,6 +514,13 @@ int main(int argc, char **argv)
 		printf("bench reclaim_p50_ms %.1f ms\n", p50);
 		printf("bench reclaim_ok_p99_ms %.1f ms\n", ok99);
 		printf("bench reclaim64_p99_ms %.1f ms\n", p99_64);
+	}
+	if (getenv("BENCH_KEEP")) { /* diagnostics: the stations' output, copied out of in-ram.sh's tmpfs */
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", dir, getenv("BENCH_KEEP"));
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench-station: %s failed\n", cmd);
 	}
 	tu_rmrf(dir);
 	free(dir);

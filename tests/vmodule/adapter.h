@@ -58,6 +58,7 @@ struct vmod {
 	struct vm_model *model;
 	struct vm_pacing pacing;  /* link rate and turnaround apply here */
 	void *handler;            /* the VmUsbdevfs GObject */
+	unsigned lane;            /* which ioctl thread serves it (station.c) */
 
 	/* On the bus now (node != NULL) or last time. */
 	struct vnode *node;

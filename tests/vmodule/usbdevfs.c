@@ -494,15 +494,71 @@ static UMockdevIoctlData *resolve(UMockdevIoctlData *d, size_t off, size_t len)
 	return umockdev_ioctl_data_resolve(d, off, len, NULL);
 }
 
-static int read_u32(UMockdevIoctlData *arg, uint32_t *ret)
-{
-	UMockdevIoctlData *d = resolve(arg, 0, sizeof(uint32_t));
+/* An ioctl's argument, read from the client before the lock is taken: every
+ * round trip to the client (umockdev's READ_MEM) happens outside the lock, so
+ * one module's ioctl never holds up another's, nor the station thread. */
+struct req {
+	unsigned long request;
+	UMockdevIoctlData *arg;  /* the raw argument (umockdev's, not a ref) */
+	UMockdevIoctlData *d;    /* *arg, _IOC_SIZE(request) bytes; NULL if none */
+	UMockdevIoctlData *sub;  /* SUBMITURB's buffer, CONTROL's data stage; or NULL */
+	bool fault;              /* a resolve failed: the ioctl is -EFAULT */
+};
 
-	if (!d)
-		return -EFAULT;
-	memcpy(ret, d->data, sizeof(*ret));
-	g_object_unref(d);
-	return 0;
+/* The requests whose argument points to _IOC_SIZE(request) bytes. */
+static bool takes_struct(uint32_t r)
+{
+	switch (r) {
+	case (uint32_t)USBDEVFS_GET_CAPABILITIES: case (uint32_t)USBDEVFS_SUBMITURB:
+	case (uint32_t)USBDEVFS_CLAIMINTERFACE: case (uint32_t)USBDEVFS_RELEASEINTERFACE:
+	case (uint32_t)USBDEVFS_DISCONNECT_CLAIM: case (uint32_t)USBDEVFS_IOCTL:
+	case (uint32_t)USBDEVFS_GETDRIVER: case (uint32_t)USBDEVFS_CONTROL:
+	case (uint32_t)USBDEVFS_SETINTERFACE: case (uint32_t)USBDEVFS_SETCONFIGURATION:
+	case (uint32_t)USBDEVFS_CLEAR_HALT: case (uint32_t)USBDEVFS_RESETEP:
+	case (uint32_t)USBDEVFS_CONNECTINFO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void req_fetch(struct req *q)
+{
+	uint32_t r = (uint32_t)q->request;
+
+	if (!takes_struct(r))
+		return;
+	if (!(q->d = resolve(q->arg, 0, _IOC_SIZE(r)))) {
+		q->fault = true;
+		return;
+	}
+	if (r == (uint32_t)USBDEVFS_SUBMITURB) {
+		const struct usbdevfs_urb *k = (const void *)q->d->data;
+		if (k->buffer_length > 0 &&
+		    !(q->sub = resolve(q->d, offsetof(struct usbdevfs_urb, buffer), (size_t)k->buffer_length)))
+			q->fault = true;
+	} else if (r == (uint32_t)USBDEVFS_CONTROL) {
+		const struct usbdevfs_ctrltransfer *c = (const void *)q->d->data;
+		if (c->wLength &&
+		    !(q->sub = resolve(q->d, offsetof(struct usbdevfs_ctrltransfer, data), c->wLength)))
+			q->fault = true;
+	}
+}
+
+static void req_clear(struct req *q)
+{
+	if (q->sub)
+		g_object_unref(q->sub);
+	if (q->d)
+		g_object_unref(q->d);
+}
+
+static uint32_t req_u32(const struct req *q)
+{
+	uint32_t v;
+
+	memcpy(&v, q->d->data, sizeof(v));
+	return v;
 }
 
 static struct vurb *urb_new(struct vclient *vc, UMockdevIoctlData *urbd, UMockdevIoctlData *bufd)
@@ -520,63 +576,42 @@ static struct vurb *urb_new(struct vclient *vc, UMockdevIoctlData *urbd, UMockde
 	return u;
 }
 
-static int submit(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
+static int submit(struct vmod *mod, struct vclient *vc, const struct req *q)
 {
-	UMockdevIoctlData *urbd = resolve(arg, 0, sizeof(struct usbdevfs_urb)), *bufd = NULL;
-	struct usbdevfs_urb *k;
+	UMockdevIoctlData *urbd = q->d, *bufd = q->sub;
+	struct usbdevfs_urb *k = (struct usbdevfs_urb *)(void *)urbd->data;
 	struct vurb *u;
-	int r = 0;
 
-	if (!urbd)
-		return -EFAULT;
-	k = (struct usbdevfs_urb *)(void *)urbd->data;
-	if (k->buffer_length < 0) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (k->buffer_length > 0) {
-		bufd = resolve(urbd, offsetof(struct usbdevfs_urb, buffer), (size_t)k->buffer_length);
-		if (!bufd) {
-			r = -EFAULT;
-			goto out;
-		}
-	}
+	if (k->buffer_length < 0)
+		return -EINVAL;
 	if (k->type == USBDEVFS_URB_TYPE_CONTROL) {
 		struct setup s;
-		if (!bufd || k->buffer_length < 8 || (k->endpoint & 0x7f) != 0) {
-			r = -EINVAL;
-			goto out;
-		}
+		int r;
+
+		if (!bufd || k->buffer_length < 8 || (k->endpoint & 0x7f) != 0)
+			return -EINVAL;
 		s = parse_setup(bufd->data);
 		r = control(mod, vc, &s, bufd->data + 8, (size_t)k->buffer_length - 8);
 		if (r < 0 && r != -EPIPE)
-			goto out;
-		if (!(u = urb_new(vc, urbd, bufd))) {
-			r = -ENOMEM;
-			goto out;
-		}
+			return r;
+		if (!(u = urb_new(vc, urbd, bufd)))
+			return -ENOMEM;
 		/* OUT data stages are consumed whole; IN ones return r bytes. */
 		if (r >= 0 && !(s.type & 0x80))
 			r = s.length;
 		urb_complete(u, r < 0 ? r : 0, r < 0 ? 0 : (size_t)r);
-		r = 0;
-		goto out;
+		return 0;
 	}
-	if (k->type != USBDEVFS_URB_TYPE_BULK && k->type != USBDEVFS_URB_TYPE_INTERRUPT) {
-		r = -EINVAL; /* isochronous: none of the modules has such an endpoint */
-		goto out;
-	}
+	if (k->type != USBDEVFS_URB_TYPE_BULK && k->type != USBDEVFS_URB_TYPE_INTERRUPT)
+		return -EINVAL; /* isochronous: none of the modules has such an endpoint */
 	uint8_t ifno;
-	if (!find_ep(mod, k->endpoint, &ifno)) {
-		r = -ENOENT;
-		goto out;
-	}
+	int r;
+	if (!find_ep(mod, k->endpoint, &ifno))
+		return -ENOENT;
 	if ((r = checkintf(mod, vc, ifno)) < 0)
-		goto out;
-	if (!(u = urb_new(vc, urbd, bufd))) {
-		r = -ENOMEM;
-		goto out;
-	}
+		return r;
+	if (!(u = urb_new(vc, urbd, bufd)))
+		return -ENOMEM;
 	u->ep = k->endpoint;
 	u->ifno = ifno;
 	u->len = (size_t)k->buffer_length;
@@ -592,33 +627,39 @@ static int submit(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
 	} else {
 		vl_add_tail(&mod->parked, &u->link); /* other IN: nothing ever comes */
 	}
-out:
-	if (bufd)
-		g_object_unref(bufd);
-	g_object_unref(urbd);
-	return r;
+	return 0;
 }
 
-static int reap(struct vclient *vc, UMockdevIoctlData *arg)
+/* Takes the oldest completed URB off the client's list (locked); reap_deliver
+ * then hands it to the client (unlocked). */
+static int reap_take(struct vclient *vc, struct vurb **ret)
 {
-	UMockdevIoctlData *slot;
 	struct vurb *u;
 
 	if (vl_empty(&vc->done))
 		return !vc->node || vc->node->gone ? -ENODEV : -EAGAIN;
-	slot = resolve(arg, 0, sizeof(void *));
-	if (!slot)
-		return -EFAULT;
 	u = vl_entry(vc->done.next, struct vurb, link);
 	vl_del(&u->link);
 	vl_del(&u->client_link);
-	/* The slot now owns a ref to the URB data: complete() writes the URB
-	 * (status, actual_length, IN bytes) and the pointer back to the client. */
-	umockdev_ioctl_data_set_ptr(slot, 0, u->urb);
-	g_object_unref(slot);
 	node_reapable_sub(vc->node);
-	urb_free(u);
+	*ret = u;
 	return 0;
+}
+
+/* The URB is off every list, so nothing else touches it: the round trip to
+ * the client needs no lock. */
+static int reap_deliver(struct vurb *u, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *slot = resolve(arg, 0, sizeof(void *));
+
+	if (slot) {
+		/* The slot now owns a ref to the URB data: complete() writes the URB
+		 * (status, actual_length, IN bytes) and the pointer back to the client. */
+		umockdev_ioctl_data_set_ptr(slot, 0, u->urb);
+		g_object_unref(slot);
+	}
+	urb_free(u);
+	return slot ? 0 : -EFAULT;
 }
 
 static int discard(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
@@ -640,41 +681,22 @@ static int discard(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
 	return -EINVAL;
 }
 
-static int sync_control(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
+static int sync_control(struct vmod *mod, struct vclient *vc, const struct req *q)
 {
-	UMockdevIoctlData *ctl = resolve(arg, 0, sizeof(struct usbdevfs_ctrltransfer)), *data = NULL;
-	struct usbdevfs_ctrltransfer *c;
-	struct setup s;
-	int r;
+	const struct usbdevfs_ctrltransfer *c = (const void *)q->d->data;
+	struct setup s = { c->bRequestType, c->bRequest, c->wValue, c->wIndex, c->wLength };
+	int r = control(mod, vc, &s, q->sub ? q->sub->data : NULL, s.length);
 
-	if (!ctl)
-		return -EFAULT;
-	c = (struct usbdevfs_ctrltransfer *)(void *)ctl->data;
-	s = (struct setup){ c->bRequestType, c->bRequest, c->wValue, c->wIndex, c->wLength };
-	if (s.length)
-		data = resolve(ctl, offsetof(struct usbdevfs_ctrltransfer, data), s.length);
-	if (s.length && !data) {
-		g_object_unref(ctl);
-		return -EFAULT;
-	}
-	r = control(mod, vc, &s, data ? data->data : NULL, s.length);
 	if (r >= 0 && !(s.type & 0x80))
 		r = s.length;
-	if (data)
-		g_object_unref(data);
-	g_object_unref(ctl);
 	return r;
 }
 
-static int usbfs_ioctl(struct vmod *mod, UMockdevIoctlData *arg)
+static int usbfs_ioctl(struct vmod *mod, const struct req *q)
 {
-	UMockdevIoctlData *d = resolve(arg, 0, sizeof(struct usbdevfs_ioctl));
-	struct usbdevfs_ioctl *c;
+	const struct usbdevfs_ioctl *c = (const void *)q->d->data;
 	int r;
 
-	if (!d)
-		return -EFAULT;
-	c = (struct usbdevfs_ioctl *)(void *)d->data;
 	if (c->ifno < 0 || c->ifno >= mod->profile->n_interfaces || c->ifno >= VM_MAX_IFS)
 		r = -EINVAL;
 	else if ((uint32_t)c->ioctl_code == (uint32_t)USBDEVFS_DISCONNECT)
@@ -683,38 +705,28 @@ static int usbfs_ioctl(struct vmod *mod, UMockdevIoctlData *arg)
 		r = driver_connect(mod, (unsigned)c->ifno);
 	else
 		r = -ENOTTY; /* no kernel driver here takes private ioctls */
-	g_object_unref(d);
 	return r;
 }
 
-static int getdriver(struct vmod *mod, UMockdevIoctlData *arg)
+static int getdriver(struct vmod *mod, const struct req *q)
 {
-	UMockdevIoctlData *d = resolve(arg, 0, sizeof(struct usbdevfs_getdriver));
-	struct usbdevfs_getdriver *g;
+	struct usbdevfs_getdriver *g = (void *)q->d->data;
 	const char *drv = NULL;
 
-	if (!d)
-		return -EFAULT;
-	g = (struct usbdevfs_getdriver *)(void *)d->data;
 	if (g->interface < mod->profile->n_interfaces && g->interface < VM_MAX_IFS)
 		drv = driver_of(mod, g->interface);
 	if (drv)
 		snprintf(g->driver, sizeof(g->driver), "%s", drv);
-	g_object_unref(d);
 	return drv ? 0 : -ENODATA;
 }
 
-static int disconnect_claim(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
+static int disconnect_claim(struct vmod *mod, struct vclient *vc, const struct req *q)
 {
-	UMockdevIoctlData *d = resolve(arg, 0, sizeof(struct usbdevfs_disconnect_claim));
 	struct usbdevfs_disconnect_claim dc;
 	const char *drv;
 	int r;
 
-	if (!d)
-		return -EFAULT;
-	memcpy(&dc, d->data, sizeof(dc));
-	g_object_unref(d);
+	memcpy(&dc, q->d->data, sizeof(dc));
 	dc.driver[sizeof(dc.driver) - 1] = '\0';
 	if (dc.interface >= mod->profile->n_interfaces || dc.interface >= VM_MAX_IFS)
 		return -EINVAL;
@@ -732,16 +744,12 @@ static int disconnect_claim(struct vmod *mod, struct vclient *vc, UMockdevIoctlD
 	return claim(mod, vc, dc.interface);
 }
 
-static int setinterface(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
+static int setinterface(struct vmod *mod, struct vclient *vc, const struct req *q)
 {
-	UMockdevIoctlData *d = resolve(arg, 0, sizeof(struct usbdevfs_setinterface));
 	struct usbdevfs_setinterface si;
 	int r;
 
-	if (!d)
-		return -EFAULT;
-	memcpy(&si, d->data, sizeof(si));
-	g_object_unref(d);
+	memcpy(&si, q->d->data, sizeof(si));
 	if ((r = checkintf(mod, vc, si.interface)) < 0)
 		return r;
 	if (si.altsetting >= mod->profile->interfaces[si.interface].n_alts)
@@ -750,14 +758,11 @@ static int setinterface(struct vmod *mod, struct vclient *vc, UMockdevIoctlData 
 	return 0;
 }
 
-static int endpoint_op(struct vmod *mod, struct vclient *vc, UMockdevIoctlData *arg)
+static int endpoint_op(struct vmod *mod, struct vclient *vc, const struct req *q)
 {
-	uint32_t ep;
+	uint32_t ep = req_u32(q);
 	uint8_t ifno;
-	int r = read_u32(arg, &ep);
 
-	if (r < 0)
-		return r;
 	if (!find_ep(mod, (uint8_t)ep, &ifno))
 		return -ENOENT;
 	return checkintf(mod, vc, ifno); /* halts never happen here */
@@ -777,73 +782,57 @@ static void note_request(unsigned long request)
 	}
 }
 
-static long dispatch(struct vclient *vc, unsigned long request, UMockdevIoctlData *arg)
+/* Locked. Everything the client's argument holds was fetched (req_fetch). */
+static long dispatch(struct vclient *vc, const struct req *q)
 {
-	uint32_t request32 = (uint32_t)request;
+	uint32_t request32 = (uint32_t)q->request;
 	struct vmod *mod;
 	uint32_t v;
-	int r;
 
-	note_request(request);
-	/* Reaping stays possible after a disconnect (devio.c handles REAP*
-	 * before its connected() check); everything else is ENODEV. */
-	if (request32 == (uint32_t)USBDEVFS_REAPURBNDELAY || request32 == (uint32_t)USBDEVFS_REAPURB)
-		return reap(vc, arg); /* REAPURB cannot block here: it acts as NDELAY */
+	note_request(q->request);
 	if (!(mod = live_mod(vc)))
 		return -ENODEV;
+	if (q->fault)
+		return -EFAULT;
 	switch (request32) {
-	case (uint32_t)USBDEVFS_GET_CAPABILITIES: {
-		UMockdevIoctlData *d = resolve(arg, 0, sizeof(uint32_t));
-		if (!d)
-			return -EFAULT;
+	case (uint32_t)USBDEVFS_GET_CAPABILITIES:
 		/* With BULK_SCATTER_GATHER libusb sends one URB per transfer. */
 		v = USBDEVFS_CAP_ZERO_PACKET | USBDEVFS_CAP_BULK_CONTINUATION |
 		    USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_BULK_SCATTER_GATHER |
 		    USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
-		memcpy(d->data, &v, sizeof(v));
-		g_object_unref(d);
+		memcpy(q->d->data, &v, sizeof(v));
 		return 0;
-	}
 	case (uint32_t)USBDEVFS_SUBMITURB:
-		return submit(mod, vc, arg);
+		return submit(mod, vc, q);
 	case (uint32_t)USBDEVFS_DISCARDURB:
-		return discard(mod, vc, arg);
+		return discard(mod, vc, q->arg);
 	case (uint32_t)USBDEVFS_CLAIMINTERFACE:
-		if ((r = read_u32(arg, &v)) < 0)
-			return r;
-		return claim(mod, vc, v);
+		return claim(mod, vc, req_u32(q));
 	case (uint32_t)USBDEVFS_RELEASEINTERFACE:
-		if ((r = read_u32(arg, &v)) < 0)
-			return r;
-		return release(mod, vc, v);
+		return release(mod, vc, req_u32(q));
 	case (uint32_t)USBDEVFS_DISCONNECT_CLAIM:
-		return disconnect_claim(mod, vc, arg);
+		return disconnect_claim(mod, vc, q);
 	case (uint32_t)USBDEVFS_IOCTL:
-		return usbfs_ioctl(mod, arg);
+		return usbfs_ioctl(mod, q);
 	case (uint32_t)USBDEVFS_GETDRIVER:
-		return getdriver(mod, arg);
+		return getdriver(mod, q);
 	case (uint32_t)USBDEVFS_CONTROL:
-		return sync_control(mod, vc, arg);
+		return sync_control(mod, vc, q);
 	case (uint32_t)USBDEVFS_SETINTERFACE:
-		return setinterface(mod, vc, arg);
+		return setinterface(mod, vc, q);
 	case (uint32_t)USBDEVFS_SETCONFIGURATION:
-		if ((r = read_u32(arg, &v)) < 0)
-			return r;
+		v = req_u32(q);
 		return v == 1 || v == (uint32_t)-1 ? 0 : -EINVAL;
 	case (uint32_t)USBDEVFS_CLEAR_HALT:
 	case (uint32_t)USBDEVFS_RESETEP:
-		return endpoint_op(mod, vc, arg);
+		return endpoint_op(mod, vc, q);
 	case (uint32_t)USBDEVFS_RESET:
 		return 0; /* [I] a reset keeps address and state here: no re-enumeration */
 	case (uint32_t)USBDEVFS_GET_SPEED:
 		return 3; /* USB_SPEED_HIGH */
 	case (uint32_t)USBDEVFS_CONNECTINFO: {
-		UMockdevIoctlData *d = resolve(arg, 0, sizeof(struct usbdevfs_connectinfo));
 		struct usbdevfs_connectinfo ci = { mod->devnum, 0 };
-		if (!d)
-			return -EFAULT;
-		memcpy(d->data, &ci, sizeof(ci));
-		g_object_unref(d);
+		memcpy(q->d->data, &ci, sizeof(ci));
 		return 0;
 	}
 	default:
@@ -864,20 +853,36 @@ typedef struct {
 
 G_DEFINE_TYPE(VmUsbdevfs, vm_usbdevfs, UMOCKDEV_TYPE_IOCTL_BASE)
 
+/* Three steps, only the middle one locked: read the argument from the client,
+ * run the request, reply. complete() itself is asynchronous: umockdev writes
+ * the results back from its main loop, after this returns. */
 static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client)
 {
 	struct vclient *vc = g_object_get_data(G_OBJECT(client), "vm-client");
-	unsigned long request = umockdev_ioctl_client_get_request(client);
-	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
+	struct req q = { .request = umockdev_ioctl_client_get_request(client),
+			 .arg = umockdev_ioctl_client_get_arg(client) };
+	uint32_t request32 = (uint32_t)q.request;
+	struct vurb *reaped = NULL;
 	long r;
 
 	(void)base;
-	pthread_mutex_lock(&lock);
-	r = vc ? dispatch(vc, request, arg) : -ENODEV;
-	/* Completed under the lock: complete() copies the URB memory to the
-	 * client before the station thread can touch a just-submitted URB. */
+	if (request32 == (uint32_t)USBDEVFS_REAPURBNDELAY || request32 == (uint32_t)USBDEVFS_REAPURB) {
+		/* Reaping stays possible after a disconnect (devio.c handles
+		 * REAP* before its connected() check). REAPURB cannot block
+		 * here: it acts as NDELAY. */
+		pthread_mutex_lock(&lock);
+		r = vc ? reap_take(vc, &reaped) : -ENODEV;
+		pthread_mutex_unlock(&lock);
+		if (reaped)
+			r = reap_deliver(reaped, q.arg);
+	} else {
+		req_fetch(&q);
+		pthread_mutex_lock(&lock);
+		r = vc ? dispatch(vc, &q) : -ENODEV;
+		pthread_mutex_unlock(&lock);
+	}
 	umockdev_ioctl_client_complete(client, r < 0 ? -1 : r, r < 0 ? (int)-r : 0);
-	pthread_mutex_unlock(&lock);
+	req_clear(&q);
 	return TRUE;
 }
 
