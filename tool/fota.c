@@ -233,14 +233,18 @@ static int preflight(struct fota_ctx *c, uint64_t *ret_size)
 	return 0;
 }
 
-/* Discovers the module on its port, claims it, and learns who it is. */
-static int connect_module(struct fota_ctx *c)
+/* Discovers the module on its port, claims it, and learns who it is; or takes
+ * all three from what fota_identify_port held. */
+static int connect_module(struct fota_ctx *c, struct fota_held *held)
 {
 	struct usbxfer_select sel = { .port = c->job->port };
-	int r;
+	int r = 0;
 
 	fota_set_phase(c, FOTA_PHASE_CONNECT, NULL);
-	r = usbxfer_discover_one(&sel, &c->module);
+	if (held)
+		c->module = held->module;
+	else
+		r = usbxfer_discover_one(&sel, &c->module);
 	if (r == -ENOENT && c->job->source == FOTA_SOURCE_FOLLOW) {
 		/* follow: the module may be between two reboots of its upgrade */
 		r = udev_watch_new(c->job->port, &c->watch);
@@ -268,16 +272,29 @@ static int connect_module(struct fota_ctx *c)
 		r = udev_watch_new(c->job->port, &c->watch);
 	if (r < 0)
 		return fota_fail(c, r, -1, "cannot watch port %s with udev: %s", c->job->port, qfota_strerror(r));
-	r = fota_link_open(c);
+	if (held) {
+		c->link = held->link;
+		held->link = NULL;
+		r = at_channel_new(c->link, fota_on_unsolicited, c, &c->at);
+	} else {
+		r = fota_link_open(c);
+	}
 	if (r < 0)
 		return fota_fail(c, r, -1, "cannot claim the AT interface of the module on %s: %s", c->job->port,
 				 qfota_strerror(r));
 	if (c->job->source == FOTA_SOURCE_FOLLOW)
 		return 0; /* it may be updating: send nothing */
-	/* Echo off keeps the channel quiet; the parser copes with either. */
-	(void)at_command(c->at, "ATE0", c->job->timeouts.command_ms, NULL);
-	r = fota_identify(c, c->res->model, sizeof(c->res->model), c->res->from, sizeof(c->res->from),
-			  c->res->imei, sizeof(c->res->imei));
+	if (held) {
+		/* Asked under this same claim and lock: it cannot have changed. */
+		snprintf(c->res->model, sizeof(c->res->model), "%s", held->model);
+		snprintf(c->res->from, sizeof(c->res->from), "%s", held->from);
+		snprintf(c->res->imei, sizeof(c->res->imei), "%s", held->imei);
+	} else {
+		/* Echo off keeps the channel quiet; the parser copes with either. */
+		(void)at_command(c->at, "ATE0", c->job->timeouts.command_ms, NULL);
+		r = fota_identify(c, c->res->model, sizeof(c->res->model), c->res->from, sizeof(c->res->from),
+				  c->res->imei, sizeof(c->res->imei));
+	}
 	if (r < 0 && !c->res->message[0])
 		return fota_fail(c, r, -1, "the module on %s did not answer ATI/AT+CGSN: %s", c->job->port,
 				 qfota_strerror(r));
@@ -536,6 +553,11 @@ int fota_job_check(const struct fota_job *job, struct report_result *res)
 
 int fota_run(const struct fota_job *job, struct report_result *res)
 {
+	return fota_run_held(job, NULL, res);
+}
+
+int fota_run_held(const struct fota_job *job, struct fota_held *held, struct report_result *res)
+{
 	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_PREFLIGHT, .end_code = -1,
 			      .download_end_code = -1, .last_percent = -1 };
 	struct qfota_lock *lock = NULL;
@@ -550,8 +572,15 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 	r = preflight(&c, &size);
 	if (r == 0 && !job->port)
 		r = fota_fail(&c, -EINVAL, -1, "no port given");
+	if (held) { /* its lock is ours now, whatever happens next */
+		lock = held->lock;
+		held->lock = NULL;
+		if (r == 0 && strcmp(job->port, held->module.port) != 0)
+			r = fota_fail(&c, -EINVAL, -1, "the module held is on port %s, not %s", held->module.port,
+				      job->port);
+	}
 	/* One qfota per module, keyed by its physical port, before any USB. */
-	if (r == 0) {
+	if (r == 0 && !held) {
 		r = qfota_lock_port(job->port, &holder, &lock);
 		if (r == -EBUSY)
 			fota_fail(&c, r, -1, "port %s is busy: qfota (PID %ld) is already working on it", job->port,
@@ -563,7 +592,7 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 			c.phase = FOTA_PHASE_CONNECT;
 	}
 	if (r == 0)
-		r = connect_module(&c);
+		r = connect_module(&c, held);
 	if (r == 0 && job->source == FOTA_SOURCE_FILE)
 		r = check_free_space(&c, size);
 	if (r == 0 && job->source == FOTA_SOURCE_URL)
@@ -578,6 +607,7 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 		r = fota_follow(&c);
 
 	/* The one way out: release the interface, give the driver back. */
+	fota_held_free(held); /* what connect_module did not take over */
 	fota_link_close(&c);
 	at_channel_free(c.at);
 	udev_watch_free(c.watch);

@@ -1,8 +1,10 @@
 /* fota_identify_port (include/qfota/fota.h): who a module is, before a policy
  * decides what to send it. The same steps as fota_run's connect, through the
- * same helpers, and the same one way out (release, driver back, unlock). */
+ * same helpers, and the same one way out (release, driver back, unlock), or
+ * all of it kept for fota_run_held. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fota_internal.h"
@@ -10,7 +12,7 @@
 #include "qfota/exitcode.h"
 #include "qfota/lock.h"
 
-static int identify(struct fota_ctx *c)
+static int identify(struct fota_ctx *c, struct fota_held **held)
 {
 	struct usbxfer_select sel = { .port = c->job->port };
 	pid_t holder = 0;
@@ -46,12 +48,34 @@ static int identify(struct fota_ctx *c)
 			fota_fail(c, r, -1, "the module on %s did not answer ATI/AT+CGSN: %s", c->job->port,
 				  qfota_strerror(r));
 	}
+	if (r == 0 && held) {
+		if (!(*held = calloc(1, sizeof(**held)))) {
+			r = fota_fail(c, -ENOMEM, -1, "out of memory");
+		} else {
+			(*held)->lock = lock;
+			(*held)->link = c->link;
+			(*held)->module = c->module;
+			snprintf((*held)->model, sizeof((*held)->model), "%s", c->res->model);
+			snprintf((*held)->from, sizeof((*held)->from), "%s", c->res->from);
+			snprintf((*held)->imei, sizeof((*held)->imei), "%s", c->res->imei);
+			return 0;
+		}
+	}
 	fota_link_close(c);
 	qfota_lock_release(lock);
 	return r;
 }
 
-int fota_identify_port(const struct fota_job *job, struct report_result *res)
+void fota_held_free(struct fota_held *held)
+{
+	if (!held)
+		return;
+	usbxfer_link_close(held->link);
+	qfota_lock_release(held->lock);
+	free(held);
+}
+
+int fota_identify_port(const struct fota_job *job, struct report_result *res, struct fota_held **held)
 {
 	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_CONNECT, .end_code = -1,
 			      .download_end_code = -1, .last_percent = -1 };
@@ -61,7 +85,9 @@ int fota_identify_port(const struct fota_job *job, struct report_result *res)
 	res->module_code = -1;
 	c.t_start = fota_now_ms();
 	snprintf(c.port, sizeof(c.port), "%s", job->port ? job->port : "");
-	r = identify(&c);
+	if (held)
+		*held = NULL;
+	r = identify(&c, held);
 	at_channel_free(c.at);
 	res->phase = FOTA_PHASE_CONNECT;
 	res->total_ms = fota_now_ms() - c.t_start;

@@ -41,6 +41,16 @@ struct fota_ctx {
 	unsigned reboots;
 };
 
+/* What fota_identify_port keeps for fota_run_held (include/qfota/fota.h). */
+struct fota_held {
+	struct qfota_lock *lock;
+	struct usbxfer_link *link;
+	struct usbxfer_module module;
+	char model[sizeof(((struct report_result *)0)->model)];
+	char from[sizeof(((struct report_result *)0)->from)];
+	char imei[sizeof(((struct report_result *)0)->imei)];
+};
+
 uint64_t fota_now_ms(void);
 void fota_set_phase(struct fota_ctx *c, enum fota_phase p, const char *text);
 /* Records the failure in res (message formatted), returns err. */

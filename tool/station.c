@@ -121,8 +121,9 @@ static void finish_early(struct worker *w, int err, int exit_code, const char *f
 	result_emit(w->st->o, w->entry->port, res);
 }
 
-/* One module: identify, decide, upgrade. Everything it touches is its own
- * (job copy, result), apart from the shared reporter. */
+/* One module: identify, decide, upgrade, all under one claim of the module
+ * (fota_held); a module not upgraded is let go at once. Everything it
+ * touches is its own (job copy, result), apart from the shared reporter. */
 static void module_run(struct worker *w)
 {
 	const struct station_opts *o = w->st->o;
@@ -130,10 +131,11 @@ static void module_run(struct worker *w)
 	struct report_result *res = &e->res;
 	const struct policy_rule *rule = NULL;
 	struct fota_job job = *o->job;
+	struct fota_held *held = NULL;
 	char from[sizeof(res->from)];
 
 	job.port = e->port;
-	if (fota_identify_port(&job, res) < 0) {
+	if (fota_identify_port(&job, res, &held) < 0) {
 		result_emit(o, e->port, res);
 		return;
 	}
@@ -142,25 +144,29 @@ static void module_run(struct worker *w)
 	snprintf(from, sizeof(from), "%s", res->from);
 	if (!o->policy) {
 		if (job.expect_revision && strcmp(job.expect_revision, from) == 0) {
+			fota_held_free(held);
 			snprintf(res->to, sizeof(res->to), "%s", from);
 			finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s: skipped", from);
 		} else {
 			job.expect_from = from;
-			fota_run(&job, res);
+			fota_run_held(&job, held, res);
 		}
 		return;
 	}
 	switch (policy_decide(o->policy, res->model, from, &rule)) {
 	case POLICY_AT_TARGET:
+		fota_held_free(held);
 		snprintf(res->to, sizeof(res->to), "%s", from);
 		finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s, the policy's target (line %u): skipped",
 			     from, rule->line);
 		return;
 	case POLICY_UNKNOWN_MODEL:
+		fota_held_free(held);
 		finish_early(w, -ENOENT, QFOTA_EXIT_FAILED,
 			     "the policy has no rule for model %s (revision %s): not upgraded", res->model, from);
 		return;
 	case POLICY_UNKNOWN_REVISION:
+		fota_held_free(held);
 		finish_early(w, -ENOENT, QFOTA_EXIT_FAILED, "the policy has no rule from revision %s of %s, and "
 			     "no rule leads to it: not upgraded", from, res->model);
 		return;
@@ -171,7 +177,7 @@ static void module_run(struct worker *w)
 		     rule->to, policy_source_to_string(rule->source));
 	station_job_from_rule(o->job, rule, from, &job);
 	job.port = e->port;
-	fota_run(&job, res);
+	fota_run_held(&job, held, res);
 }
 
 static void *worker_main(void *arg)

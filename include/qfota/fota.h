@@ -69,15 +69,32 @@ int fota_job_check(const struct fota_job *job, struct report_result *ret);
  * module is released and its kernel driver given back on every path. */
 int fota_run(const struct fota_job *job, struct report_result *ret);
 
+/* A module kept between fota_identify_port() and fota_run_held(): the port's
+ * lock, the claimed AT interface, and who the module said it is. A station
+ * identifies a module, lets its policy decide, and upgrades it without
+ * letting go: no second open, claim and driver detach per module, and nobody
+ * (another qfota, ModemManager on a re-bound option tty) gets in between. */
+struct fota_held;
+
 /* Who the module on job->port is, before deciding what to send it (a station's
  * policy): takes the port's lock, opens the module, asks ATE0, ATI and AT+CGSN
- * (nothing else), releases it and gives the kernel driver back. Uses port,
- * timeouts.command_ms and cancel of job (reports nothing). Fills
- * ret->model, ret->from (the revision) and ret->imei; on failure also
- * ret->err, ret->message, ret->exit_code and ret->phase as fota_run does, but
- * emits no REPORT_RESULT (the caller decides what the result is). Returns 0 or
- * the negative errno of fota_run's connect step (-EBUSY, -ENOENT, -EACCES,
- * -EPROTO, -ETIMEDOUT, -ECANCELED, ...). */
-int fota_identify_port(const struct fota_job *job, struct report_result *ret);
+ * (nothing else). Uses port, timeouts.command_ms and cancel of job (reports
+ * nothing). Fills ret->model, ret->from (the revision) and ret->imei; on
+ * failure also ret->err, ret->message, ret->exit_code and ret->phase as
+ * fota_run does, but emits no REPORT_RESULT (the caller decides what the
+ * result is). Returns 0 or the negative errno of fota_run's connect step
+ * (-EBUSY, -ENOENT, -EACCES, -EPROTO, -ETIMEDOUT, -ECANCELED, ...).
+ * held NULL: the module is released, its driver given back and the lock
+ * dropped before it returns. Else, on success only, *held keeps all three for
+ * fota_run_held() or fota_held_free(); on failure *held is NULL. */
+int fota_identify_port(const struct fota_job *job, struct report_result *ret, struct fota_held **held);
+
+/* fota_run() on the module fota_identify_port() kept: no new lock, open or
+ * ATI; the identity is the one held. Takes held over (frees it on every
+ * path); held NULL is fota_run(). */
+int fota_run_held(const struct fota_job *job, struct fota_held *held, struct report_result *ret);
+
+/* Releases a held module (driver given back, lock dropped). Accepts NULL. */
+void fota_held_free(struct fota_held *held);
 
 #endif

@@ -78,6 +78,16 @@ static size_t qfotadl_count(const struct qrun *q, const char *port)
 	return n;
 }
 
+static void assert_record_count(const struct qrun *q, const char *port, const char *key, long want)
+{
+	char *v = tu_record_get(q->record, port, key, true);
+
+	assert_non_null(v);
+	if (strtol(v, NULL, 10) != want)
+		fail_msg("module on %s: %s %s, expected %ld", port, key, v, want);
+	free(v);
+}
+
 /* 32 modules, four faulted in different ways: exactly the other 28 succeed,
  * and each fault is reported on its own port. */
 static void test_station_32_with_four_faults(void **state)
@@ -198,6 +208,11 @@ static void test_auto_upgrades_then_skips(void **state)
 	assert_revision(&q, "1-1", true);
 	assert_int_equal(qfotadl_count(&q, "1-1"), 1); /* the second run sent no AT+QFOTADL */
 	qrun_assert_released(&q, "1-1");
+	/* One claim per run before the reboot: the upgrade keeps the claim
+	 * identify made (fota_held); the first run claims again once the module
+	 * is back. 4 would mean a second open, claim and detach per run. */
+	assert_record_count(&q, "1-1", "claims", 3);
+	assert_record_count(&q, "1-1", "driver_detaches", 3);
 	assert_string_equal(q.run.out, "first=0\nsecond=0\n"); /* auto logs to stderr (the journal) */
 	snprintf(path, sizeof(path), "%s/audit", dir);
 	audit = tu_read_file(path);
