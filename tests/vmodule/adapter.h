@@ -5,7 +5,9 @@
  * Locking: one process-wide mutex (vm_adapter_lock()) guards everything here
  * and every call into a model. It is process-wide, not per station, because
  * umockdev finalises a client (and runs our per-client cleanup) on its own
- * worker thread, possibly after the station is gone.
+ * worker thread, possibly after the station is gone. The testbed's files and
+ * uevents are written under a station's tb_lock instead (station.c), taken
+ * after the adapter lock or alone, never before it.
  */
 #ifndef VM_ADAPTER_H
 #define VM_ADAPTER_H
@@ -67,6 +69,7 @@ struct vmod {
 	char syspath[192];        /* "/sys/devices/.../usb1/1-4" */
 	char devnode[32];         /* "/dev/bus/usb/001/005" */
 	bool unplugged;           /* vm_station_unplug: never comes back */
+	bool tb_stale, tb_busy;   /* testbed work due / under way (station.c) */
 
 	/* USB state of the current enumeration. */
 	void *claimed_by[VM_MAX_IFS];      /* struct vclient *, or NULL */
@@ -120,8 +123,9 @@ char *vm_sysfs_interface(const struct vmod *mod, unsigned ifno, char *ret_path, 
 uint64_t vm_now_ns(void);
 /* The adapter saw work due at when_ns for mod (or a presence change). Locked. */
 void vm_station_kick(struct vm_station *st, uint64_t when_ns);
-/* After any model call: follows vm_model_presence() (remove / re-add). Locked. */
-bool vm_station_sync_presence(struct vmod *mod, uint64_t now_ns);
+/* After any model call: a module that left goes off the bus at once (its URBs
+ * end); the testbed's files follow on the station thread. Locked. */
+void vm_station_sync_presence(struct vmod *mod);
 
 /* uevent_shim.c: makes the linker keep the connect/sendmsg wrappers that
  * give umockdev's uevent delivery the kernel's drop semantics. */

@@ -33,6 +33,7 @@ struct vm_station {
 	UMockdevTestbed *lanes[MAX_LANES];
 	char *lane_root[MAX_LANES];
 	unsigned n_lanes, next_lane;
+	pthread_mutex_t tb_lock;  /* every umockdev_testbed_* call on tb and the lanes */
 	pthread_t worker;
 	bool worker_started, stop;
 	pthread_cond_t wake;      /* the worker waits for work or its next due time */
@@ -221,13 +222,26 @@ static int ensure_hubs(struct vm_station *st, const char *port)
 	return plug(hub, parent);
 }
 
-static int plug(struct vmod *mod, const char *port)
+/* ---- the bus: adapter state under the lock, testbed work outside it ----
+ *
+ * A (re-)enumeration writes dozens of testbed files and sends uevents, about
+ * 3 ms each. Under the adapter lock, a reboot wave of 64 modules held every
+ * other module's ioctls up for 0.4 s; a real bus enumerates one device
+ * without stopping the others' transfers. So each change has two halves:
+ * the adapter's state under the lock (bus_enter, bus_leave: at once, as the
+ * kernel fails a vanished device's URBs at once), then the testbed's files
+ * and uevents under st->tb_lock alone (tb_add, tb_remove), on the station
+ * thread (sync_bus) or, for the API calls, at once. Lock order: the adapter
+ * lock, then tb_lock, never the reverse. mod->tb_stale: a removal is due;
+ * mod->tb_busy: the station thread is doing testbed work for mod. */
+
+/* Locked. The device's new enumeration: address, node, USB state. */
+static int bus_enter(struct vmod *mod, const char *port)
 {
 	struct vm_station *st = mod->st;
 	const struct vm_profile *p = mod->profile;
 	unsigned bus, ports[MAX_DEPTH];
 	char path[512];
-	GError *err = NULL;
 	int r, devnum;
 
 	if (parse_port(port, &bus, ports) < 0)
@@ -270,12 +284,24 @@ static int plug(struct vmod *mod, const char *port)
 	}
 	mod->out_nak = false;
 	mod->link_free_ns = 0;
+	return 0;
+}
 
-	/* Node and handler first: add_from_string() sends "add" at once (gotcha 3). */
+/* tb_lock. The node's handler, then sysfs: add_from_string() sends "add" at
+ * once (gotcha 3), and a program may open the node as soon as it sees it. */
+static int tb_add(struct vmod *mod)
+{
+	struct vm_station *st = mod->st;
+	const struct vm_profile *p = mod->profile;
+	char path[512];
+	GError *err = NULL;
+	gboolean ok;
+	char *desc;
+
 	if (attach_handler(mod, &err) < 0)
 		goto fail;
-	char *desc = vm_sysfs_device(mod);
-	gboolean ok = umockdev_testbed_add_from_string(st->tb, desc, &err);
+	desc = vm_sysfs_device(mod);
+	ok = umockdev_testbed_add_from_string(st->tb, desc, &err);
 	g_free(desc);
 	if (!ok)
 		goto fail;
@@ -288,22 +314,29 @@ static int plug(struct vmod *mod, const char *port)
 	}
 	return 0;
 fail:
-	fprintf(stderr, "vmodule: cannot add %s on %s: %s\n", p->name, port, err ? err->message : "?");
+	fprintf(stderr, "vmodule: cannot add %s on %s: %s\n", p->name, mod->port, err ? err->message : "?");
 	g_clear_error(&err);
-	vm_usbdevfs_unplugged(mod);
 	return -EIO;
 }
 
-static void unplug_usb(struct vmod *mod)
+/* Locked. Off the bus: URBs end, the node is gone; its testbed files follow
+ * (mod->tb_stale). Returns whether it was on the bus. */
+static bool bus_leave(struct vmod *mod)
+{
+	if (!mod->node)
+		return false;
+	vm_usbdevfs_unplugged(mod);
+	mod->tb_stale = true;
+	return true;
+}
+
+/* tb_lock. The kernel sends the interfaces' remove first; "remove" goes out
+ * before the device disappears (gotcha 2). */
+static void tb_remove(struct vmod *mod)
 {
 	struct vm_station *st = mod->st;
 	char path[512];
 
-	if (!mod->node)
-		return;
-	vm_usbdevfs_unplugged(mod);
-	/* The kernel sends the interfaces' remove first; "remove" goes out
-	 * before the device disappears (gotcha 2). */
 	for (unsigned i = mod->profile->n_interfaces; i-- > 0;) {
 		char *desc = vm_sysfs_interface(mod, i, path, sizeof(path));
 		g_free(desc);
@@ -320,30 +353,77 @@ static void unplug_usb(struct vmod *mod)
 	umockdev_testbed_remove_device(st->tb, mod->syspath);
 }
 
-bool vm_station_sync_presence(struct vmod *mod, uint64_t now_ns)
+/* Locked: both halves at once (setup, the API, shutdown). */
+static int plug(struct vmod *mod, const char *port)
 {
-	enum vm_presence p;
+	int r = bus_enter(mod, port);
 
-	(void)now_ns;
-	if (!mod->model)
-		return false;
-	p = vm_model_presence(mod->model);
-	if (p != VM_PRESENT || mod->unplugged) {
-		bool was_on = mod->node != NULL;
-
-		unplug_usb(mod);
-		return was_on;
+	if (r == 0) {
+		pthread_mutex_lock(&mod->st->tb_lock);
+		r = tb_add(mod);
+		pthread_mutex_unlock(&mod->st->tb_lock);
+		if (r < 0)
+			vm_usbdevfs_unplugged(mod);
 	}
-	if (!mod->node) {
+	return r;
+}
+
+static void unplug_usb(struct vmod *mod)
+{
+	bus_leave(mod);
+	if (mod->tb_stale) {
+		pthread_mutex_lock(&mod->st->tb_lock);
+		mod->tb_stale = false;
+		tb_remove(mod);
+		pthread_mutex_unlock(&mod->st->tb_lock);
+	}
+}
+
+void vm_station_sync_presence(struct vmod *mod)
+{
+	if (mod->model && (mod->unplugged || vm_model_presence(mod->model) != VM_PRESENT) && bus_leave(mod))
+		vm_station_kick(mod->st, 0);
+}
+
+/* Station thread, locked on entry and on return: brings the bus in line with
+ * the model, doing the testbed half with the adapter lock released. Returns
+ * whether it released it. */
+static bool sync_bus(struct vmod *mod, pthread_mutex_t *lock)
+{
+	struct vm_station *st = mod->st;
+	bool add = false;
+	int r = 0;
+
+	vm_station_sync_presence(mod);
+	if (!mod->tb_stale) {
 		const char *port = vm_model_port(mod->model);
-		struct vmod *owner = port_owner(mod->st, port);
+		struct vmod *owner;
+
+		if (mod->node || mod->unplugged || vm_model_presence(mod->model) != VM_PRESENT)
+			return false;
+		owner = port_owner(st, port);
 		if (owner && owner != mod)
 			return false; /* [I] port taken: it stays off the bus */
-		if (plug(mod, port) < 0)
+		if (bus_enter(mod, port) < 0) {
 			fprintf(stderr, "vmodule: module %zu could not come back on %s\n", mod->idx, port);
-		return true;
+			return false;
+		}
+		add = true;
 	}
-	return false;
+	mod->tb_stale = false;
+	mod->tb_busy = true;
+	pthread_mutex_unlock(lock);
+	pthread_mutex_lock(&st->tb_lock);
+	if (add)
+		r = tb_add(mod);
+	else
+		tb_remove(mod);
+	pthread_mutex_unlock(&st->tb_lock);
+	pthread_mutex_lock(lock);
+	mod->tb_busy = false;
+	if (r < 0 && bus_leave(mod))
+		mod->tb_stale = false; /* nothing to remove, or half an add: left as it is */
+	return true;
 }
 
 static void *worker(void *arg)
@@ -368,15 +448,7 @@ static void *worker(void *arg)
 
 			if (mod->model_next_ns <= now) {
 				mod->model_next_ns = vm_model_tick(mod->model, now);
-				/* A (re-)enumeration writes dozens of testbed files
-				 * under the lock: let the other modules' ioctls through
-				 * after each, or a reboot wave of 32 modules stalls every
-				 * link for seconds (a real bus enumerates one device
-				 * without stopping the others' transfers). */
-				if (vm_station_sync_presence(mod, now)) {
-					pthread_mutex_unlock(lock);
-					sched_yield();
-					pthread_mutex_lock(lock);
+				if (sync_bus(mod, lock)) {
 					now = vm_now_ns();
 					unlocked = true; /* modules already passed may have work */
 				}
@@ -446,6 +518,7 @@ struct vm_station *vm_station_new(void)
 		st->next_devnum[b] = 2;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&st->tb_lock, NULL);
 	pthread_cond_init(&st->wake, &ca);
 	pthread_cond_init(&st->pass, &ca);
 	pthread_condattr_destroy(&ca);
@@ -513,6 +586,7 @@ void vm_station_free(struct vm_station *st)
 		g_object_unref(st->lanes[i]);
 		g_free(st->lane_root[i]);
 	}
+	pthread_mutex_destroy(&st->tb_lock);
 	pthread_cond_destroy(&st->wake);
 	pthread_cond_destroy(&st->pass);
 	free(st);
@@ -635,7 +709,7 @@ static bool is_idle(const struct vmod *mod)
 	bool want_bus = !mod->unplugged && vm_model_presence(mod->model) == VM_PRESENT;
 
 	return mod->model_next_ns == VM_NEVER && vm_usbdevfs_next_ns(mod) == VM_NEVER &&
-	       want_bus == (mod->node != NULL);
+	       want_bus == (mod->node != NULL) && !mod->tb_stale && !mod->tb_busy;
 }
 
 int vm_station_wait_idle(struct vm_station *st, size_t idx, unsigned timeout_ms)

@@ -241,7 +241,7 @@ void vm_usbdevfs_service(struct vmod *mod, uint64_t now)
 		urb_complete(u, 0, n);
 	}
 	mod->model_next_ns = vm_model_next_ns(mod->model);
-	vm_station_sync_presence(mod, now);
+	vm_station_sync_presence(mod);
 	if (mod->node)
 		kick(mod);
 }
