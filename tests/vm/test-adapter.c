@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <glib.h>
@@ -135,6 +136,18 @@ static int setup_one(void **state, const char *profile, const struct vm_pacing *
 static int setup(void **state)
 {
 	return setup_one(state, "ec200u", NULL);
+}
+
+/* The same tests with umockdev's own worker serving every node (no ioctl
+ * lanes, station.c): the fallback must stay working. */
+static int setup_no_lanes(void **state)
+{
+	int r;
+
+	setenv("VMODULE_IOCTL_LANES", "0", 1);
+	r = setup_one(state, "ec200u", NULL);
+	unsetenv("VMODULE_IOCTL_LANES");
+	return r;
 }
 
 static int setup_slow_link(void **state)
@@ -526,8 +539,15 @@ static void test_reboot_reenumerates(void **state)
 	assert_string_equal(udev_device_get_sysname(ev), "1-1");
 	assert_string_not_equal(udev_device_get_property_value(ev, "DEVNUM"), old_devnum);
 	assert_non_null(strstr(udev_device_get_syspath(ev), "/usb1/1-1"));
-	udev_device_unref(ev);
 	assert_string_equal(vm_station_sysfs_path(f->st, 0), path);
+	/* The node's ioctl socket went with it (a lane's, renamed into place,
+	 * is ours to unlink), and the new node has one. */
+	snprintf(path, sizeof(path), "%s/ioctl/dev/bus/usb/001/%s", getenv("UMOCKDEV_DIR"), old_devnum);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/ioctl/dev/bus/usb/001/%03d", getenv("UMOCKDEV_DIR"),
+		 atoi(udev_device_get_property_value(ev, "DEVNUM")));
+	assert_int_equal(access(path, F_OK), 0);
+	udev_device_unref(ev);
 
 	libusb_free_transfer(f->rx);
 	f->rx = NULL;
@@ -641,6 +661,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reboot_reenumerates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_behind_hub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_at_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_session, setup_no_lanes, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_reenumerates, setup_no_lanes, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
