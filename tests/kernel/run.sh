@@ -1,6 +1,6 @@
 #!/bin/bash
 # make check-kernel: boots a real Debian kernel with systemd-udevd in qemu
-# (TCG), attaches three virtual modules through usb-redir (build/vmodule-redir,
+# (TCG), attaches four virtual modules through usb-redir (build/vmodule-redir,
 # the same model as build/vmodule), runs tests/kernel/guest/scenarios.sh
 # inside, and checks what the modules recorded. Prints one
 # `kernel-test <name> PASS|FAIL` line per scenario, the boot and run times,
@@ -10,7 +10,7 @@ set -uo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 t_start=$(date +%s.%N)
-scenarios="qfota-list udev-rules ec200u-file-upgrade option-rebound dfota-upload unplug-mid-stream"
+scenarios="qfota-list udev-rules ec200u-file-upgrade option-rebound dfota-upload station-policy unplug-mid-stream"
 unplug_at=300000
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -24,10 +24,12 @@ mkdir -p "$work/payload"
 # Packages, and the revision each one upgrades to (header offset 88, 48 bytes:
 # tests/vmodule/README.md "Package format").
 to_rev() { dd if="$1" bs=1 skip=88 count=48 status=none | tr -d '\0'; }
+from_rev() { dd if="$1" bs=1 skip=40 count=48 status=none | tr -d '\0'; }
 "$build/vmodule" pack --profile ec200u --size 1048576 "$work/payload/ec200u.pack" || die "vmodule pack"
 "$build/vmodule" pack --profile eg25 --size 300001 "$work/payload/eg25.zip" || die "vmodule pack"
 to_rev "$work/payload/ec200u.pack" >"$work/payload/ec200u.to"
 to_rev "$work/payload/eg25.zip" >"$work/payload/eg25.to"
+from_rev "$work/payload/ec200u.pack" >"$work/payload/ec200u.from"
 sh "$here/initramfs.sh" "$build" "$krel" "$work/payload" "$work/initramfs.cpio" || die "cannot build the initramfs"
 
 # The modules listen, qemu connects (server=off): sockets exist before qemu.
@@ -35,17 +37,18 @@ sh "$here/initramfs.sh" "$build" "$krel" "$work/payload" "$work/initramfs.cpio" 
 	--socket "$work/ur1.sock" --profile ec200u --port 1-1 \
 	--socket "$work/ur2.sock" --profile eg25 --port 1-2 \
 	--socket "$work/ur3.sock" --profile ec200u --port 1-3 --pace usb2 --fault "unplug-byte:$unplug_at" \
+	--socket "$work/ur4.sock" --profile ec200u --port 1-4 --pace demo \
 	2>"$work/vmodule-redir.log" &
 redir_pid=$!
 trap 'kill "$redir_pid" 2>/dev/null' EXIT
 for _ in $(seq 100); do
-	[ -S "$work/ur1.sock" ] && [ -S "$work/ur2.sock" ] && [ -S "$work/ur3.sock" ] && break
+	[ -S "$work/ur1.sock" ] && [ -S "$work/ur2.sock" ] && [ -S "$work/ur3.sock" ] && [ -S "$work/ur4.sock" ] && break
 	sleep 0.05
 done
 
 t_qemu=$(date +%s.%N)
 usb=()
-for i in 1 2 3; do
+for i in 1 2 3 4; do
 	usb+=(-chardev "socket,id=ur$i,path=$work/ur$i.sock,server=off"
 		-device "usb-redir,chardev=ur$i,id=redir$i,bus=hc.0,port=$i")
 done
@@ -89,6 +92,13 @@ expect dfota-upload 1-2 package_bytes "$(stat -c %s "$pkg")"
 expect dfota-upload 1-2 package_sha256 "$(sha "$pkg")"
 expect dfota-upload 1-2 revision "$(cat "$work/payload/eg25.to")"
 expect dfota-upload 1-2 redir_device_connects 3
+expect station-policy 1-4 fota_mode FILE
+expect station-policy 1-4 fota_end_code 0
+expect station-policy 1-4 reboots 1
+expect station-policy 1-4 package_sha256 "$(sha "$work/payload/ec200u.pack")"
+expect station-policy 1-4 revision "$(cat "$work/payload/ec200u.to")"
+expect station-policy 1-4 redir_device_connects 2
+expect station-policy 1-2 redir_device_connects 3
 expect unplug-mid-stream 1-3 presence gone
 expect unplug-mid-stream 1-3 package_bytes "$unplug_at"
 expect unplug-mid-stream 1-3 fota_end_code -1
@@ -97,7 +107,7 @@ expect unplug-mid-stream 1-3 redir_device_disconnects 1
 # ---- report ----
 passed=0 failed=0
 boot=$(sed -n 's/^kernel-test-ready \([0-9.]*\).*/\1/p' "$work/results.txt" 2>/dev/null | head -n 1)
-echo "kernel-test boot-time ${boot:-?} s (guest uptime when the 3 modules were enumerated with option bound)"
+echo "kernel-test boot-time ${boot:-?} s (guest uptime when the 4 modules were enumerated with option bound)"
 for s in $scenarios; do
 	line=$(grep "^kernel-test $s " "$work/results.txt" 2>/dev/null | head -n 1)
 	if [ -z "$line" ]; then

@@ -1,9 +1,11 @@
 # The kernel tier's scenarios, run by /init in the guest (busybox sh). The
-# host (tests/kernel/run.sh) attached three virtual modules through usb-redir:
+# host (tests/kernel/run.sh) attached four virtual modules through usb-redir:
 #   1-1 EC200U (FILE mode), 1-2 EG25 (DFOTA, local file), 1-3 EC200U that
-#   vanishes after 300000 package bytes (fault unplug-byte:300000).
+#   vanishes after 300000 package bytes (fault unplug-byte:300000), 1-4
+#   EC200U for the station.
 # A scenario's checks all run, so one line lists every failed check.
-# Packages in /test: ec200u.pack, eg25.zip, their to-revisions in *.to.
+# Packages in /test: ec200u.pack, eg25.zip, their to-revisions in *.to, the
+# EC200U package's from-revision in ec200u.from.
 # tests/kernel/README.md explains.
 # shellcheck disable=SC1091,SC2154 # lib.sh is in the guest; it sets $rc
 . /test/lib.sh
@@ -20,7 +22,7 @@ echo "xhci_pci loaded at $(uptime_s) s"
 # `udevadm settle` can return before the hub has enumerated: wait for the
 # devices themselves, and for option (loaded by udevd by modalias).
 ready=1
-for p in 1-1 1-2 1-3; do
+for p in 1-1 1-2 1-3 1-4; do
 	wait_for 60 option_bound "$p" || { echo "module on $p: not enumerated with option bound"; ready=0; }
 done
 udevadm settle -t 30
@@ -37,7 +39,8 @@ check "qfota list exits 0" [ "$rc" = 0 ]
 check "1-1 listed as 2c7c:0901 with option" grep -q '^1-1 .*2c7c:0901.*at=2 driver=option' /tmp/l.log
 check "1-2 listed as 2c7c:0125 with option" grep -q '^1-2 .*2c7c:0125.*at=2 driver=option' /tmp/l.log
 check "1-3 listed as 2c7c:0901 with option" grep -q '^1-3 .*2c7c:0901.*at=2 driver=option' /tmp/l.log
-check "three modules, nothing else" [ "$(grep -c . /tmp/l.log)" = 3 ]
+check "1-4 listed as 2c7c:0901 with option" grep -q '^1-4 .*2c7c:0901.*at=2 driver=option' /tmp/l.log
+check "four modules, nothing else" [ "$(grep -c . /tmp/l.log)" = 4 ]
 end
 
 # ---- d. qfota's rules applied by the real udevd ----
@@ -90,6 +93,29 @@ check "qfota says upgraded" has_text upgraded /tmp/b.log
 check "after: option on 1-2:1.2 with its ttyUSB" wait_for 30 option_bound 1-2
 check "re-enumerated ($before -> $(devnode 1-2))" [ "$before" != "$(devnode 1-2)" ]
 check "no interface of 1-2 left claimed (usbfs)" none_claimed 1-2
+end
+
+# ---- f. a station with a policy: one module upgraded, one at its target ----
+# The upgrade runs under the claim its identify step took (fota_held); the
+# module at its target is let go at once, and the kernel binds option again.
+begin station-policy
+{
+	echo "model=EC200U from=$(cat /test/ec200u.from) to=$(cat /test/ec200u.to) file=/test/ec200u.pack"
+	echo "model=EG25 from=EG25GGBR07A07M2G to=$(cat /test/eg25.to) upload=/test/eg25.zip"
+} >/tmp/policy.conf
+before4=$(devnode 1-4)
+before2=$(devnode 1-2)
+run_qfota /tmp/f.log station --port 1-4 --port 1-2 --policy /tmp/policy.conf
+check "qfota station exits 0" [ "$rc" = 0 ]
+check "1-4 upgraded" grep -q "1-4: upgraded EC200U" /tmp/f.log
+check "1-2 skipped at its target" grep -q "1-2: skipped: already runs" /tmp/f.log
+check "after: option on 1-4:1.2 with its ttyUSB" wait_for 30 option_bound 1-4
+check "after: option on 1-2:1.2 with its ttyUSB" wait_for 10 option_bound 1-2
+check "1-4 re-enumerated ($before4 -> $(devnode 1-4))" [ "$before4" != "$(devnode 1-4)" ]
+check "1-2 not re-enumerated (skipped)" [ "$before2" = "$(devnode 1-2)" ]
+check "no interface of 1-4 left claimed (usbfs)" none_claimed 1-4
+check "no interface of 1-2 left claimed (usbfs)" none_claimed 1-2
+check "no qfota process left" no_qfota_left
 end
 
 # ---- c. unplugged mid-stream ----
