@@ -151,8 +151,7 @@ int audit_line_format(const char *port, const struct report_result *res, const s
 	r |= add(o, "from", json_text(res->from));
 	r |= add(o, "to", json_text(res->to));
 	r |= add(o, "ok", json_object_new_boolean(res->ok));
-	/* -EALREADY: at the target already, nothing sent (a station's skip) */
-	r |= add(o, "result", json_object_new_string(!res->ok ? "failed" : res->err == -EALREADY ? "skipped" : "ok"));
+	r |= add(o, "result", json_object_new_string(report_result_outcome(res)));
 	r |= add(o, "exit_code", json_object_new_int(res->exit_code));
 	r |= add(o, "errno", json_object_new_int(res->err));
 	r |= add(o, "error", json_object_new_string(res->err ? qfota_strerror(res->err) : ""));

@@ -168,6 +168,7 @@ static void emit_json(struct reporter *r, const struct report_event *ev)
 		json_add_str(o, "from", res->from);
 		json_add_str(o, "to", res->to);
 		json_object_object_add(o, "ok", json_object_new_boolean(res->ok));
+		json_add_str(o, "result", report_result_outcome(res));
 		json_object_object_add(o, "exit_code", json_object_new_int(res->exit_code));
 		json_object_object_add(o, "code", res->module_code >= 0 ? json_object_new_int(res->module_code) : NULL);
 		json_add_str(o, "message", res->message);
@@ -185,6 +186,11 @@ static void emit_json(struct reporter *r, const struct report_event *ev)
 	fprintf(r->data, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(r->data);
 	json_object_put(o);
+}
+
+const char *report_result_outcome(const struct report_result *res)
+{
+	return !res->ok ? "failed" : res->err == -EALREADY ? "skipped" : "ok";
 }
 
 static void draw_bar(char *out, size_t cap, int percent)

@@ -146,7 +146,7 @@ static void module_run(struct worker *w)
 		if (job.expect_revision && strcmp(job.expect_revision, from) == 0) {
 			fota_held_free(held);
 			snprintf(res->to, sizeof(res->to), "%s", from);
-			finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s: skipped", from);
+			finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s", from);
 		} else {
 			job.expect_from = from;
 			fota_run_held(&job, held, res);
@@ -157,7 +157,7 @@ static void module_run(struct worker *w)
 	case POLICY_AT_TARGET:
 		fota_held_free(held);
 		snprintf(res->to, sizeof(res->to), "%s", from);
-		finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s, the policy's target (line %u): skipped",
+		finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s, the policy's target (line %u)",
 			     from, rule->line);
 		return;
 	case POLICY_UNKNOWN_MODEL:

@@ -47,6 +47,11 @@ struct report_result {
 	uint64_t total_ms, download_ms, update_ms, reboot_ms;
 };
 
+/* What a result comes to, in the words the JSON result event and the audit
+ * log use: "ok", "skipped" (at the target already, nothing sent: -EALREADY)
+ * or "failed". */
+const char *report_result_outcome(const struct report_result *res);
+
 struct report_event {
 	enum report_kind kind;
 	const char *port;

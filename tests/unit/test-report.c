@@ -1,6 +1,7 @@
 /* The reporter's three renderings: JSON lines parse back with json-c and
  * carry every result field; plain lines are one per tenth; results go to the
  * data stream and progress to the progress stream. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +77,8 @@ static void test_json_result_round_trip(void **state)
 	assert_string_equal(json_object_get_string(v), "result");
 	assert_true(json_object_object_get_ex(o, "ok", &v));
 	assert_false(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(o, "result", &v));
+	assert_string_equal(json_object_get_string(v), "failed");
 	assert_true(json_object_object_get_ex(o, "code", &v));
 	assert_int_equal(json_object_get_int(v), 510);
 	assert_true(json_object_object_get_ex(o, "message", &v));
@@ -90,6 +93,20 @@ static void test_json_result_round_trip(void **state)
 	json_object_put(o);
 	assert_int_equal(s.prog_len, 0); /* nothing on the progress stream in JSON mode */
 	free_streams(&s);
+}
+
+/* The three outcomes, as the JSON result event and the audit log name them. */
+static void test_result_outcome(void **state)
+{
+	struct report_result res = sample_result(true);
+
+	(void)state;
+	assert_string_equal(report_result_outcome(&res), "ok");
+	res.err = -EALREADY; /* at the target already: a station's skip */
+	assert_string_equal(report_result_outcome(&res), "skipped");
+	res = sample_result(false);
+	res.err = -EIO;
+	assert_string_equal(report_result_outcome(&res), "failed");
 }
 
 /* A message carries no phase: reporter_say does not know it (it once said
@@ -177,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_result_round_trip),
+		cmocka_unit_test(test_result_outcome),
 		cmocka_unit_test(test_plain_progress_one_line_per_tenth),
 		cmocka_unit_test(test_plain_result_on_data_stream),
 		cmocka_unit_test(test_quiet_keeps_results_and_warnings),
