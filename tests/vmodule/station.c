@@ -6,7 +6,6 @@
  * §0.5, UMOCKDEV_NOTES gotchas 2-4).
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +142,11 @@ static int plug(struct vmod *mod, const char *port);
  * looks for it, $UMOCKDEV_DIR/ioctl/<node> of the station's testbed (a
  * listening Unix socket keeps working under its new name). n_lanes 0: the
  * station's own worker serves every node. */
+static void ioctl_socket_path(const char *root, const struct vmod *mod, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/ioctl%s", root, mod->devnode);
+}
+
 static int attach_handler(struct vmod *mod, GError **err)
 {
 	struct vm_station *st = mod->st;
@@ -153,8 +157,8 @@ static int attach_handler(struct vmod *mod, GError **err)
 		return umockdev_testbed_attach_ioctl(st->tb, mod->devnode, mod->handler, err) ? 0 : -EIO;
 	if (!umockdev_testbed_attach_ioctl(st->lanes[mod->lane], mod->devnode, mod->handler, err))
 		return -EIO;
-	snprintf(from, sizeof(from), "%s/ioctl%s", st->lane_root[mod->lane], mod->devnode);
-	snprintf(to, sizeof(to), "%s/ioctl%s", st->root, mod->devnode);
+	ioctl_socket_path(st->lane_root[mod->lane], mod, from, sizeof(from));
+	ioctl_socket_path(st->root, mod, to, sizeof(to));
 	dir = g_path_get_dirname(to);
 	r = g_mkdir_with_parents(dir, 0755) < 0 || rename(from, to) < 0 ? -errno : 0;
 	g_free(dir);
@@ -177,7 +181,7 @@ static void detach_handler(struct vmod *mod)
 	}
 	/* umockdev unlinks the socket's old name (gone: moved); this one is ours. */
 	umockdev_testbed_detach_ioctl(st->lanes[mod->lane], mod->devnode, NULL);
-	snprintf(to, sizeof(to), "%s/ioctl%s", st->root, mod->devnode);
+	ioctl_socket_path(st->root, mod, to, sizeof(to));
 	unlink(to);
 }
 

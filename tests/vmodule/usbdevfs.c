@@ -3,10 +3,13 @@
  * would, and connects the AT interface's bulk endpoints to the model.
  * ADAPTER.md says what is emulated and what is not.
  *
- * Runs on umockdev's worker thread (handle_ioctl, client_connected, client
- * cleanup) and on the station's thread (vm_usbdevfs_service/unplugged), all
- * under vm_adapter_lock(). Every ioctl completes before the handler returns:
- * REAPURBNDELAY never blocks, so nothing ever waits inside umockdev.
+ * Runs on umockdev's worker threads (the station's lanes: handle_ioctl,
+ * client_connected, client cleanup) and on the station's thread
+ * (vm_usbdevfs_service/unplugged). State is touched only under
+ * vm_adapter_lock(); an ioctl's round trips to its client (reading its
+ * argument, handing over a reaped URB) happen outside it. Every ioctl is
+ * answered before the handler returns: REAPURBNDELAY never blocks, so nothing
+ * ever waits inside umockdev.
  */
 #include <errno.h>
 #include <fcntl.h>
