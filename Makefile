@@ -21,8 +21,28 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # The version is written in one place, debian/changelog's first line.
 VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
 
+# pkg-config is asked when a recipe first needs its answer, not when make reads
+# this file: `make demo` and `make check` install packages (tests/deps.sh) and
+# then build in the same run. A package it cannot find stops the build with
+# pkg-config's own words and the apt-get line, never with a compiler error.
+# $(call pkg,--cflags|--libs,PC-NAMES,DEPS-SETS)
+pkg = $(if $(shell pkg-config --exists $(2) && echo y),$(shell pkg-config $(1) $(2)),$(pkg_missing))
+pkg_missing = $(info $(shell pkg-config --print-errors --exists $(2) 2>&1 | tr '\n' ' '))$(error \
+	pkg-config cannot find $(2); install the Debian packages: $(shell sh tests/deps.sh --line $(3)) (or run make demo / make check as root))
+# A variable that asks pkg-config once, the first time it is expanded.
+define pkg_once
+$(1) = $$(eval $(1) := $$(call pkg,$(2),$(3),$(4)))$$($(1))
+endef
+
 PKGS := libusb-1.0 libudev json-c
-TEST_PKGS := cmocka umockdev-1.0 glib-2.0 gobject-2.0 libusb-1.0 libudev json-c
+VM_PKGS := umockdev-1.0 glib-2.0 gobject-2.0
+TEST_PKGS := cmocka $(VM_PKGS) $(PKGS)
+$(eval $(call pkg_once,PKG_CFLAGS,--cflags,$(PKGS),build))
+$(eval $(call pkg_once,PKG_LIBS,--libs,$(PKGS),build))
+$(eval $(call pkg_once,VM_PKG_CFLAGS,--cflags,$(VM_PKGS),build vm))
+$(eval $(call pkg_once,VM_PKG_LIBS,--libs,$(VM_PKGS),build vm))
+$(eval $(call pkg_once,TEST_PKG_CFLAGS,--cflags,$(TEST_PKGS),build vm test))
+$(eval $(call pkg_once,TEST_PKG_LIBS,--libs,$(TEST_PKGS),build vm test))
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
 	-Wno-missing-field-initializers -g -fno-omit-frame-pointer -Iinclude
@@ -34,11 +54,15 @@ CFLAGS_OPT := -O2
 LDFLAGS_SAN :=
 endif
 
-QFOTA_CFLAGS := $(CFLAGS_BASE) $(CFLAGS_OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
-QFOTA_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
-TEST_CFLAGS := $(CFLAGS_BASE) $(CFLAGS_OPT) $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null) \
+QFOTA_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_OPT) $(PKG_CFLAGS) $(CFLAGS)
+QFOTA_LIBS = $(PKG_LIBS) -lpthread -lm
+# The virtual module needs umockdev and GLib, not cmocka: `make demo` builds it
+# without the test packages.
+VM_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_OPT) $(VM_PKG_CFLAGS) -Wno-error=deprecated-declarations -Itests $(CFLAGS)
+VM_LIBS = $(VM_PKG_LIBS) -lpthread -lm
+TEST_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_OPT) $(TEST_PKG_CFLAGS) \
 	-Wno-error=deprecated-declarations -Itests $(CFLAGS)
-TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS = $(TEST_PKG_LIBS) -lpthread -lm
 
 # qfota's own code: one static library, linked into the command and the tests.
 LIB_SRC := $(wildcard usbxfer/*.c udev/*.c) $(filter-out tool/main.c,$(wildcard tool/*.c))
@@ -56,21 +80,33 @@ BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 
-PROGRAMS := $(if $(wildcard tool/main.c),$(BUILD)/qfota) $(BUILD)/vmodule $(BUILD)/libvmshim.so
+# `make` builds the product alone; the virtual module is built for the demo,
+# the tests and the benchmarks.
+PROGRAMS := $(BUILD)/qfota
+VM_PROGRAMS := $(BUILD)/vmodule $(BUILD)/libvmshim.so
 TESTS := $(UNIT_TESTS) $(VM_TESTS) $(IT_TESTS)
+ASAN_BUILD ?= $(BUILD)/asan
 
-.PHONY: all deps check check-plain check-asan check-kernel test-programs demo bench soak install uninstall deb clean
+.PHONY: all deps check check-plain check-asan check-kernel test-programs vm-programs demo bench soak install uninstall deb clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/libqfota.a
 
+# The targets a person starts install their Debian packages first (as root;
+# otherwise tests/deps.sh prints the apt-get line and make stops), then build
+# in a second make, which asks pkg-config afresh. `make` alone installs nothing.
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh build vm test
 
-test-programs: $(PROGRAMS) $(TESTS) $(BENCHES)
+vm-programs: $(PROGRAMS) $(VM_PROGRAMS)
 
-# Every test, then every test again under AddressSanitizer + UBSan.
-check: deps
+test-programs: vm-programs $(TESTS) $(BENCHES)
+
+# Every test, then every test again under AddressSanitizer + UBSan, then the
+# fuzz targets' kept inputs (fuzz-smoke installs clang itself). The package
+# test in test-install needs the .deb tools, so check installs them too.
+check:
+	@sh tests/deps.sh build vm test deb
 	$(MAKE) check-plain
 	$(MAKE) check-asan
 	$(MAKE) fuzz-smoke
@@ -79,23 +115,33 @@ check-plain: test-programs
 	@sh tests/run-tests.sh $(BUILD)
 
 check-asan:
-	$(MAKE) BUILD=build/asan SAN=1 test-programs
-	@sh tests/run-tests.sh build/asan
+	$(MAKE) BUILD=$(ASAN_BUILD) SAN=1 test-programs
+	@sh tests/run-tests.sh $(ASAN_BUILD)
 
-demo: deps all
+demo:
+	@sh tests/deps.sh build vm
+	$(MAKE) vm-programs
 	@sh tests/demo.sh $(BUILD)
 
-bench: deps test-programs
+bench:
+	@sh tests/deps.sh build vm test
+	$(MAKE) test-programs
 	@sh tests/bench/run.sh $(BUILD)
 
 # 1000 consecutive upgrades and 64-module stations with random faults (about
 # 6 minutes; not part of check): `soak <name> <value> <unit>` lines.
-soak: deps test-programs
+soak:
+	@sh tests/deps.sh build vm test
+	$(MAKE) test-programs
 	@bash tests/soak/soak.sh $(BUILD)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/vmodule/%.o: tests/vmodule/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -111,7 +157,7 @@ $(BUILD)/libvmshim.so: tests/vmodule/shim/usbfs_seek.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -O2 -fPIC -shared -o $@ $< -ldl
 
-$(BUILD)/obj/tests/vmodule/preload.o: TEST_CFLAGS += -DVM_SHIM_PATH='"$(abspath $(BUILD))/libvmshim.so"'
+$(BUILD)/obj/tests/vmodule/preload.o: VM_CFLAGS += -DVM_SHIM_PATH='"$(abspath $(BUILD))/libvmshim.so"'
 
 $(BUILD)/libvmodule.a: $(VM_OBJ)
 	@mkdir -p $(dir $@)
@@ -130,7 +176,7 @@ $(BUILD)/qfota: $(BUILD)/obj/tool/main.o $(BUILD)/libqfota.a
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(QFOTA_LIBS) $(LDFLAGS)
 
 $(BUILD)/vmodule: $(BUILD)/obj/tests/vmodule/main.o $(BUILD)/libvmodule.a
-	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(TEST_LIBS) $(LDFLAGS)
+	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(VM_LIBS) $(LDFLAGS)
 
 # Unit tests: qfota's own code, no USB.
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libtestcommon.a $(BUILD)/libqfota.a
@@ -181,10 +227,11 @@ uninstall:
 # The Debian package, built from a copy of the tree in $(BUILD)/deb (the tree
 # itself stays clean); checked with dpkg -c and lintian. Not part of `make check`.
 deb:
+	@sh tests/deps.sh build deb
 	@sh tests/deb.sh $(BUILD)/deb
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 # Fuzzing (libFuzzer, clang): `make fuzz`, `make fuzz-smoke`; rules in tests/fuzz/fuzz.mk.
 -include tests/fuzz/fuzz.mk

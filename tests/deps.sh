@@ -1,19 +1,58 @@
 #!/bin/sh
-# Installs Debian packages when run as root; otherwise prints the exact
-# apt-get line and fails. Without arguments: what qfota needs to build and
-# test (used by `make check`, `make demo` and CI alike). With arguments: a
-# label and the packages of a part that needs more (tests/kernel/deps.sh).
+# The Debian packages each part of qfota needs, by set. As root, installs the
+# missing ones; otherwise prints the one apt-get line to run and fails, so that
+# make stops before it builds anything.
+#
+#   deps.sh SET...            install (root) or name (others) what SETs lack
+#   deps.sh --line SET...     print the apt-get line of SETs, installed or not
+#   deps.sh --label L PKG...  the same for a part's own list (tests/kernel/deps.sh)
+#
+# Sets: build (qfota alone: `make`), vm (the virtual module: `make demo`),
+# test (`make check`'s test programs), fuzz (libFuzzer), deb (`make deb`).
 set -eu
+set_build="build-essential pkg-config libusb-1.0-0-dev libudev-dev libjson-c-dev"
+set_vm="libumockdev-dev umockdev libglib2.0-dev"
+set_test="libcmocka-dev usbutils udev systemd groff-base man-db bash-completion time bc"
+set_fuzz="clang libclang-rt-14-dev"
+set_deb="dpkg-dev debhelper fakeroot lintian"
+
+set_packages() {
+	for s in "$@"; do
+		case "$s" in
+		build) echo "$set_build" ;;
+		vm) echo "$set_vm" ;;
+		test) echo "$set_test" ;;
+		fuzz) echo "$set_fuzz" ;;
+		deb) echo "$set_deb" ;;
+		*) echo "deps.sh: unknown set '$s' (build, vm, test, fuzz, deb)" >&2; return 1 ;;
+		esac
+	done
+}
+
 label=""
-pkgs="build-essential pkg-config libusb-1.0-0-dev libudev-dev libcmocka-dev
-libumockdev-dev umockdev libglib2.0-dev libjson-c-dev usbutils udev systemd
-groff-base man-db bash-completion clang libclang-rt-14-dev
-dpkg-dev debhelper fakeroot lintian"
-if [ $# -gt 0 ]; then
-	label=" $1"
+case "${1:-}" in
+--line)
 	shift
+	pkgs=$(set_packages "$@")
+	# shellcheck disable=SC2086
+	echo "apt-get install" $pkgs
+	exit 0
+	;;
+--label)
+	label=" $2"
+	shift 2
 	pkgs="$*"
-fi
+	;;
+"")
+	echo "usage: deps.sh SET... | --line SET... | --label LABEL PACKAGE..." >&2
+	exit 2
+	;;
+*)
+	label=" ($*)"
+	pkgs=$(set_packages "$@")
+	;;
+esac
+
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

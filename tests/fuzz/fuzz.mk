@@ -8,18 +8,19 @@
 #                      -use_counters=0: only inputs that reach new edges, a few dozen)
 # FUZZ_TARGETS="urc url" picks targets (default: every tests/fuzz/fuzz-*.c).
 # Built with clang (-fsanitize=fuzzer,address,undefined) straight from the parser
-# sources, not from libqfota.a (gcc-built, uninstrumented). Installs nothing: without
-# clang and libFuzzer it stops and names the Debian packages.
+# sources, not from libqfota.a (gcc-built, uninstrumented). Installs clang and
+# libFuzzer first (tests/deps.sh fuzz: as root; otherwise it names the packages).
 
 FUZZ_CC ?= clang
 FUZZ_OUT ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_PACKAGES := clang libclang-rt-14-dev
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wvla \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wvla \
 	-Wno-missing-field-initializers -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Iinclude -Itests/fuzz $(shell pkg-config --cflags json-c 2>/dev/null)
-FUZZ_JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
+	-Iinclude -Itests/fuzz $(FUZZ_JSON_CFLAGS)
+$(eval $(call pkg_once,FUZZ_JSON_CFLAGS,--cflags,json-c,build fuzz))
+$(eval $(call pkg_once,FUZZ_JSON_LIBS,--libs,json-c,build fuzz))
 FUZZ_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
@@ -34,9 +35,9 @@ FUZZ_SRC_codes := tool/codes.c tool/urc.c
 FUZZ_SRC_xor16 := tool/xor16.c
 FUZZ_SRC_usbdesc := usbxfer/usbdesc.c
 FUZZ_SRC_audit := tool/audit.c tool/report.c tool/url.c usbxfer/log.c usbxfer/error.c
-FUZZ_LIBS_audit := $(FUZZ_JSON_LIBS)
+FUZZ_LIBS_audit = $(FUZZ_JSON_LIBS)
 FUZZ_SRC_policy := tool/policy.c tool/audit.c tool/report.c tool/url.c usbxfer/log.c usbxfer/error.c
-FUZZ_LIBS_policy := $(FUZZ_JSON_LIBS)
+FUZZ_LIBS_policy = $(FUZZ_JSON_LIBS)
 
 FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)
 
@@ -44,8 +45,10 @@ FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)
 
 fuzz-build: $(FUZZ_BINS)
 
-# Fails with the package names when clang or its libFuzzer runtime is missing.
+# Installs clang and its libFuzzer runtime (as root; otherwise names the
+# packages and fails), then checks that they link.
 fuzz-toolcheck:
+	@sh tests/deps.sh build fuzz
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
 		echo "fuzz: $(FUZZ_CC) not found; install the Debian packages: apt-get install $(FUZZ_PACKAGES)" >&2; exit 1; }
 	@mkdir -p $(FUZZ_OUT)
@@ -57,7 +60,7 @@ fuzz-toolcheck:
 define FUZZ_RULE
 $(FUZZ_OUT)/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRC_$(1)) $(FUZZ_HEADERS) | fuzz-toolcheck
 	@mkdir -p $$(dir $$@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRC_$(1)) $(FUZZ_LIBS_$(1))
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRC_$(1)) $$(FUZZ_LIBS_$(1))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
 

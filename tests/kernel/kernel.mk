@@ -12,16 +12,18 @@ REDIR_SRC := $(wildcard tests/vmodule/redir/*.c)
 REDIR_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(REDIR_SRC))
 REDIR_PKGS := libusbredirparser-0.5 glib-2.0
 
-$(REDIR_OBJ): TEST_CFLAGS += $(shell pkg-config --cflags $(REDIR_PKGS) 2>/dev/null)
+$(eval $(call pkg_once,REDIR_PKG_CFLAGS,--cflags,$(REDIR_PKGS),build vm))
+$(eval $(call pkg_once,REDIR_PKG_LIBS,--libs,$(REDIR_PKGS),build vm))
+$(REDIR_OBJ): VM_CFLAGS += $(REDIR_PKG_CFLAGS)
 
 $(BUILD)/vmodule-redir: $(REDIR_OBJ) $(BUILD)/libvmodule.a
-	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(shell pkg-config --libs $(REDIR_PKGS) 2>/dev/null) $(LDFLAGS)
+	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(REDIR_PKG_LIBS) $(LDFLAGS)
 
 # Packages first (a fresh machine has no libusbredirparser-dev), then the
 # programs in a second make that sees them, then the run (bounded by
 # `timeout` around qemu inside run.sh).
 check-kernel:
-	@sh tests/deps.sh
+	@sh tests/deps.sh build vm
 	@sh tests/kernel/deps.sh
 	$(MAKE) $(BUILD)/qfota $(BUILD)/vmodule $(BUILD)/vmodule-redir
 	@bash tests/kernel/run.sh $(BUILD)
