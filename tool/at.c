@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "qfota/clock.h"
 #include "qfota/at.h"
 #include "qfota/log.h"
 
@@ -30,23 +31,20 @@ struct at_channel {
 	bool nonack_line;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int at_channel_new(struct usbxfer_link *link, at_unsolicited_fn fn, void *user, struct at_channel **ret)
 {
 	struct at_channel *ch;
 
-	if (!link || !ret)
+	if (!link || !ret) {
+		usbxfer_link_close(link);
 		return -EINVAL;
+	}
 	ch = calloc(1, sizeof(*ch));
-	if (!ch)
+	if (!ch) {
+		usbxfer_link_close(link);
 		return -ENOMEM;
+	}
 	ch->link = link;
 	ch->fn = fn;
 	ch->user = user;
@@ -57,13 +55,23 @@ int at_channel_new(struct usbxfer_link *link, at_unsolicited_fn fn, void *user, 
 
 void at_channel_free(struct at_channel *ch)
 {
+	if (!ch)
+		return;
+	usbxfer_link_close(ch->link);
 	free(ch);
 }
 
-struct usbxfer_link *at_channel_link(struct at_channel *ch) { return ch->link; }
+const struct usbxfer_link *at_channel_link(const struct at_channel *ch) { return ch->link; }
+
+void at_channel_set_handler(struct at_channel *ch, at_unsolicited_fn fn, void *user)
+{
+	ch->fn = fn;
+	ch->user = user;
+}
 
 void at_channel_set_link(struct at_channel *ch, struct usbxfer_link *link)
 {
+	usbxfer_link_close(ch->link);
 	ch->link = link;
 	ch->rx_off = ch->rx_len = 0;
 	ch->resp = NULL;
@@ -172,7 +180,9 @@ static int drain(struct at_channel *ch)
 	return lines;
 }
 
-int at_channel_feed(struct at_channel *ch, const uint8_t *data, size_t len)
+/* Bytes the module sent while a stream had the link: assembled and
+ * dispatched like at_channel_poll's. */
+static int at_channel_feed(struct at_channel *ch, const uint8_t *data, size_t len)
 {
 	while (len > 0) {
 		size_t n = sizeof(ch->rx) - ch->rx_len;
@@ -199,6 +209,8 @@ int at_channel_poll(struct at_channel *ch, unsigned timeout_ms)
 		return lines;
 	if (lines > 0)
 		return lines;
+	if (!ch->link)
+		return -ENODEV;
 	r = usbxfer_link_read(ch->link, ch->rx + ch->rx_len, sizeof(ch->rx) - ch->rx_len, timeout_ms);
 	if (r == -ETIMEDOUT)
 		return 0;
@@ -212,7 +224,7 @@ int at_channel_poll(struct at_channel *ch, unsigned timeout_ms)
 static int wait_final(struct at_channel *ch, const char *cmd, uint64_t deadline, struct at_response *resp)
 {
 	while (!ch->final_seen) {
-		uint64_t t = mono_ms();
+		uint64_t t = qfota_now_ms();
 		int r;
 
 		if (t >= deadline) {
@@ -257,9 +269,9 @@ static int command_run(struct at_channel *ch, const char *cmd, unsigned timeout_
 	ch->final_seen = false;
 	if (qfota_log_get_level() >= QFOTA_LOG_DEBUG)
 		qfota_debug("at > %s", redact_userinfo(qfota_log_escape(line, n, esc, sizeof(esc))));
-	r = usbxfer_link_write(ch->link, line, n, timeout_ms);
+	r = ch->link ? usbxfer_link_write(ch->link, line, n, timeout_ms) : -ENODEV;
 	if (r >= 0)
-		r = wait_final(ch, cmd, mono_ms() + timeout_ms, resp);
+		r = wait_final(ch, cmd, qfota_now_ms() + timeout_ms, resp);
 	if (r == 1) {
 		/* CONNECT: the command goes on in data mode (see data_resp) */
 		memset(&ch->data_resp, 0, sizeof(ch->data_resp));
@@ -301,7 +313,7 @@ int at_command_finish(struct at_channel *ch, const char *cmd, unsigned timeout_m
 
 	if (!ch->in_data_mode)
 		return -EINVAL;
-	r = wait_final(ch, cmd, mono_ms() + timeout_ms, &ch->data_resp);
+	r = wait_final(ch, cmd, qfota_now_ms() + timeout_ms, &ch->data_resp);
 	if (ret)
 		*ret = ch->data_resp;
 	ch->in_data_mode = false;
@@ -312,10 +324,10 @@ int at_command_finish(struct at_channel *ch, const char *cmd, unsigned timeout_m
 
 int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms)
 {
-	uint64_t deadline = mono_ms() + timeout_ms;
+	uint64_t deadline = qfota_now_ms() + timeout_ms;
 
 	while (ch->acks < want && !ch->nonack_line) {
-		uint64_t t = mono_ms();
+		uint64_t t = qfota_now_ms();
 		int r;
 
 		if (t >= deadline)
@@ -325,4 +337,41 @@ int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms
 			return r;
 	}
 	return (int)ch->acks;
+}
+
+/* What a stream hands its two callbacks: the module's bytes go to the
+ * channel, the progress to the caller's own callback and context. */
+struct stream_relay {
+	struct at_channel *ch;
+	const struct usbxfer_stream_opts *caller;
+};
+
+static int relay_rx(void *user, const uint8_t *data, size_t len)
+{
+	struct stream_relay *relay = user;
+
+	return at_channel_feed(relay->ch, data, len);
+}
+
+static int relay_progress(void *user, uint64_t sent, uint64_t total)
+{
+	struct stream_relay *relay = user;
+
+	return relay->caller->progress(relay->caller->user, sent, total);
+}
+
+int at_channel_stream(struct at_channel *ch, int fd, uint64_t len, const struct usbxfer_stream_opts *opts,
+		      uint64_t *ret_sent)
+{
+	struct stream_relay relay = { .ch = ch, .caller = opts };
+	struct usbxfer_stream_opts o = *opts;
+
+	if (ret_sent)
+		*ret_sent = 0;
+	if (!ch->link)
+		return -ENODEV;
+	o.on_rx = relay_rx;
+	o.progress = opts->progress ? relay_progress : NULL;
+	o.user = &relay;
+	return usbxfer_stream_fd(ch->link, fd, len, &o, ret_sent);
 }

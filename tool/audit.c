@@ -187,7 +187,7 @@ static int default_dir_make(const char *path)
 	if ((slash = strrchr(dir, '/')) && slash != dir)
 		*slash = '\0';
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "audit: creating %s", dir);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "audit: creating %s", dir);
 	return 0;
 }
 
@@ -208,9 +208,9 @@ int audit_append(const char *path, const char *port, const struct report_result 
 
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "audit: opening %s", path);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "audit: opening %s", path);
 	if (fstat(fd, &st) < 0)
-		return -errno;
+		return qfota_errno();
 	if (!S_ISREG(st.st_mode))
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "audit: %s is not a regular file", path);
 
@@ -220,19 +220,19 @@ int audit_append(const char *path, const char *port, const struct report_result 
 	 * Every writer holds it for one line only, so the wait is short. */
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
-			return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "audit: locking %s", path);
+			return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "audit: locking %s", path);
 	len = strlen(line);
 	while (done < len) {
 		ssize_t n = write(fd, line + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
+			r = n < 0 ? qfota_errno() : -EIO;
 			return qfota_log_errno(QFOTA_LOG_DEBUG, r, "audit: writing %s", path);
 		}
 		done += (size_t)n;
 	}
 	if ((flags & AUDIT_FSYNC) && fsync(fd) < 0)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "audit: fsync %s", path);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "audit: fsync %s", path);
 	return 0; /* close() drops the lock */
 }

@@ -8,34 +8,26 @@
 
 #include "cli.h"
 #include "qfota/at.h"
+#include "qfota/cleanup.h"
+#include "qfota/fota.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
 
 static const char help[] =
 	"Usage: qfota info [SELECTOR] [--json]\n"
 	"\n"
-	"Claims the module's AT interface for a moment and prints its model, firmware\n"
-	"revision (ATI, AT+QGMR) and IMEI (AT+CGSN); then gives the interface back to\n"
-	"the kernel driver. Do not use it on a module that is updating.\n"
+	"Locks the module's port, claims its AT interface for a moment and prints its\n"
+	"model, firmware revision (ATI, AT+QGMR) and IMEI (AT+CGSN); then gives the\n"
+	"interface back to the kernel driver. Do not use it on a module that is\n"
+	"updating: while another qfota works on the port, info says it is busy.\n"
 	"\n" CLI_SELECT_HELP
 	"  --json                 one JSON object\n"
 	"  -h, --help             this help\n";
 
 /* The first line of an information response, or "". */
-static void first_line(const char *info, const char *prefix, char *out, size_t cap)
+static void first_line(const char *info, char *out, size_t cap)
 {
-	for (const char *p = info; *p;) {
-		size_t len = strcspn(p, "\n");
-
-		if (!prefix || strncmp(p, prefix, strlen(prefix)) == 0) {
-			size_t skip = prefix ? strlen(prefix) : 0;
-
-			snprintf(out, cap, "%.*s", (int)(len - skip), p + skip);
-			return;
-		}
-		p += len + (p[len] == '\n');
-	}
-	out[0] = '\0';
+	snprintf(out, cap, "%.*s", (int)strcspn(info, "\n"), info);
 }
 
 int cmd_info(int argc, char **argv)
@@ -44,10 +36,11 @@ int cmd_info(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct cli_select sel = { 0 };
 	struct usbxfer_module m;
-	struct usbxfer_link *link = NULL;
-	struct at_channel *at = NULL;
-	struct at_response ati, gmr, gsn;
-	char model[40] = "", rev[80], full[96], imei[32];
+	_cleanup_(fota_session_closep) struct fota_session *s = NULL;
+	struct fota_timeouts t;
+	struct report_result res = { 0 };
+	struct at_response gmr;
+	char full[96];
 	bool json = cli_global()->json;
 	int opt, r;
 
@@ -73,47 +66,30 @@ int cmd_info(int argc, char **argv)
 	r = cli_select_one("info", &sel, &m);
 	if (r)
 		return r;
-	r = usbxfer_link_open(m.port, -1, &link);
+	/* The module session every subcommand uses: the port's lock (not while
+	 * another qfota upgrades it), the claim, ATE0, ATI and AT+CGSN. */
+	fota_timeouts_default(&t);
+	r = fota_session_open(m.port, t.command_ms, &res, &s);
 	if (r < 0) {
-		fprintf(stderr, "qfota info: cannot claim the module on %s: %s\n", m.port, qfota_strerror(r));
-		return r == -EBUSY || r == -EACCES ? QFOTA_EXIT_ACCESS : QFOTA_EXIT_FAILED;
+		fprintf(stderr, "qfota info: %s\n", res.message);
+		return qfota_exit_for(r, FOTA_PHASE_CONNECT, false, false);
 	}
-	r = at_channel_new(link, NULL, NULL, &at);
-	if (r == 0)
-		r = at_command(at, "ATI", 2000, &ati);
-	if (r == 0)
-		r = at_command(at, "AT+CGSN", 2000, &gsn);
-	if (r == 0 && at_command(at, "AT+QGMR", 2000, &gmr) != 0)
+	if (at_command(fota_session_at(s), "AT+QGMR", t.command_ms, &gmr) != 0)
 		gmr.info[0] = '\0';
-	at_channel_free(at);
-	usbxfer_link_close(link);
-	if (r < 0) {
-		fprintf(stderr, "qfota info: the module on %s did not answer: %s\n", m.port, qfota_strerror(r));
-		return QFOTA_EXIT_FAILED;
-	}
-	/* ATI: "Quectel\n<model>\nRevision: <rev>\n" (facts §2.2) */
-	{
-		const char *nl = strchr(ati.info, '\n');
-
-		if (nl)
-			first_line(nl + 1, NULL, model, sizeof(model));
-	}
-	first_line(ati.info, "Revision: ", rev, sizeof(rev));
-	first_line(gmr.info, NULL, full, sizeof(full));
-	first_line(gsn.info, NULL, imei, sizeof(imei));
+	first_line(gmr.info, full, sizeof(full));
 	if (json) {
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "port", json_object_new_string(m.port));
-		json_object_object_add(o, "model", json_object_new_string(model));
-		json_object_object_add(o, "revision", json_object_new_string(rev));
+		json_object_object_add(o, "model", json_object_new_string(res.model));
+		json_object_object_add(o, "revision", json_object_new_string(res.from));
 		json_object_object_add(o, "full_revision", json_object_new_string(full));
-		json_object_object_add(o, "imei", json_object_new_string(imei));
+		json_object_object_add(o, "imei", json_object_new_string(res.imei));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
-		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port, model,
-		       rev, full, imei);
+		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port, res.model,
+		       res.from, full, res.imei);
 	}
 	return QFOTA_EXIT_OK;
 }

@@ -4,12 +4,14 @@
 
 #include "qfota/exitcode.h"
 
-int qfota_exit_for(int err, enum fota_phase phase, bool module_reported)
+int qfota_exit_for(int err, enum fota_phase phase, bool module_reported, bool update_begun)
 {
 	bool before_update = phase < FOTA_PHASE_UPDATE;
 
-	if (err == 0)
+	if (err == 0 || err == -EALREADY) /* -EALREADY: already at the target, not a failure */
 		return QFOTA_EXIT_OK;
+	if (err == -ECANCELED && update_begun) /* stopped following, never the upgrade */
+		return QFOTA_EXIT_STILL_UPDATING;
 	/* Preflight failures are bad input: nothing was sent to any module. */
 	if (phase == FOTA_PHASE_PREFLIGHT)
 		return QFOTA_EXIT_USAGE;
@@ -20,6 +22,7 @@ int qfota_exit_for(int err, enum fota_phase phase, bool module_reported)
 	case -ENOTUNIQ:
 		return phase <= FOTA_PHASE_CONNECT ? QFOTA_EXIT_NO_MODULE : QFOTA_EXIT_LOST;
 	case -EOPNOTSUPP:
+	case -ENXIO: /* no usable AT interface */
 		return QFOTA_EXIT_NO_MODULE;
 	case -EINPROGRESS: /* --upgrade-mode 0: the package waits for a reboot */
 		return QFOTA_EXIT_STILL_UPDATING;
@@ -40,6 +43,7 @@ int qfota_exit_for(int err, enum fota_phase phase, bool module_reported)
 		return phase == FOTA_PHASE_VERIFY ? QFOTA_EXIT_VERIFY : QFOTA_EXIT_FAILED;
 	case -EIO:
 		return before_update ? QFOTA_EXIT_DOWNLOAD : QFOTA_EXIT_FAILED;
+	case -ENOPKG: /* the policy has no rule for this module */
 	default:
 		return QFOTA_EXIT_FAILED;
 	}

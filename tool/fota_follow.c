@@ -11,72 +11,6 @@
 #include "qfota/error.h"
 #include "qfota/log.h"
 
-static void report_urc(struct fota_ctx *c, const struct urc_fota *u)
-{
-	reporter_emit(c->job->reporter, &(struct report_event){ .kind = REPORT_URC, .port = c->job->port,
-								 .phase = c->phase, .text = urc_event_to_string(u->event),
-								 .percent = u->has_arg ? u->arg : -1 });
-}
-
-void fota_on_unsolicited(void *user, const struct at_line *line)
-{
-	struct fota_ctx *c = user;
-	struct urc_fota u;
-	int r;
-
-	if (line->kind != AT_LINE_URC && line->kind != AT_LINE_INFO)
-		return;
-	r = urc_fota_parse(line->text, &u);
-	if (r == -ENOMSG)
-		return; /* RDY, +CPIN: READY, ...: not ours */
-	if (r < 0) {
-		/* fwupd: "devices may incorrectly return an incomplete status message" */
-		reporter_say(c->job->reporter, c->job->port, true, "ignored a garbled report from the module: %.80s",
-			     line->text);
-		return;
-	}
-	c->t_last_report = fota_now_ms();
-	report_urc(c, &u);
-	/* The update has begun when the module says so, even if FILEEND,
-	 * START, UPDATING and END all came in one read. */
-	if ((u.event == URC_EVENT_START || u.event == URC_EVENT_UPDATING || u.event == URC_EVENT_RESTORE ||
-	     u.event == URC_EVENT_END) && c->phase < FOTA_PHASE_UPDATE)
-		fota_set_phase(c, FOTA_PHASE_UPDATE, "the module updates its firmware: do not power it off");
-	switch (u.event) {
-	case URC_EVENT_FILESTART:
-	case URC_EVENT_FTPSTART:
-	case URC_EVENT_HTTPSTART:
-		c->download_started = true;
-		break;
-	case URC_EVENT_FILEEND:
-	case URC_EVENT_FTPEND:
-	case URC_EVENT_HTTPEND:
-		c->download_ended = true;
-		c->download_end_event = u.event;
-		c->download_end_code = u.arg;
-		break;
-	case URC_EVENT_DOWNLOADING:
-	case URC_EVENT_UPDATING:
-	case URC_EVENT_RESTORE:
-		if (u.event != URC_EVENT_DOWNLOADING)
-			c->update_started = true;
-		reporter_emit(c->job->reporter, &(struct report_event){
-			.kind = REPORT_MODULE_PROGRESS, .port = c->job->port, .percent = u.arg,
-			.phase = u.event == URC_EVENT_DOWNLOADING ? FOTA_PHASE_DOWNLOAD : FOTA_PHASE_UPDATE });
-		break;
-	case URC_EVENT_START:
-		c->update_started = true;
-		break;
-	case URC_EVENT_END:
-		c->ended = true;
-		c->end_code = u.arg;
-		break;
-	default:
-		reporter_say(c->job->reporter, c->job->port, true, "unknown FOTA report \"%s\" ignored", u.word);
-		break;
-	}
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -90,11 +24,11 @@ static int fail_cancelled(struct fota_ctx *c);
  * the reboot deadline, and claim it again. Sends nothing. */
 static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 {
-	char port[UDEV_PORT_MAX];
+	char port[USBXFER_PORT_MAX];
 	uint64_t deadline;
 	int devnum, r;
 
-	fota_link_close(c);
+	fota_session_unclaim(c->session);
 	fota_set_phase(c, FOTA_PHASE_REBOOT, "the module reboots; waiting for it on the same port");
 	c->reboots++;
 	r = fota_wait_back(c, c->devnum, port, &devnum);
@@ -111,9 +45,9 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 	c->devnum = devnum;
 	snprintf(c->port, sizeof(c->port), "%s", port);
 	/* udev may still be applying its rules (permissions) just after "add". */
-	deadline = fota_now_ms() + 5000;
-	while ((r = fota_link_open(c)) < 0) {
-		if (fota_now_ms() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
+	deadline = qfota_now_ms() + 5000;
+	while ((r = fota_session_claim(c->session, port)) < 0) {
+		if (qfota_now_ms() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
 			return fota_fail(c, r, -1, "the module came back on %s but cannot be claimed: %s", port,
 					 qfota_strerror(r));
 		sleep_ms(20);
@@ -162,7 +96,7 @@ static int follow_until_end(struct fota_ctx *c)
 {
 	while (!c->ended) {
 		const char *what = "", *option = "";
-		uint64_t now = fota_now_ms(), deadline;
+		uint64_t now = qfota_now_ms(), deadline;
 		int r;
 
 		if (fota_cancelled(c))
@@ -205,10 +139,10 @@ static int follow_until_end(struct fota_ctx *c)
  * DFOTA guide: "Then the module will reboot"): wait for it to go and come back. */
 static int follow_final_reboot(struct fota_ctx *c)
 {
-	uint64_t deadline = fota_now_ms() + c->job->timeouts.reboot_ms;
+	uint64_t deadline = qfota_now_ms() + c->job->timeouts.reboot_ms;
 
 	reporter_say(c->job->reporter, c->job->port, false, "END,0: firmware written; waiting for the reboot");
-	while (fota_now_ms() < deadline) {
+	while (qfota_now_ms() < deadline) {
 		int r = at_channel_poll(c->at, USBXFER_POLL_MS);
 
 		if (r == -ENODEV)
@@ -228,30 +162,30 @@ static int follow_final_reboot(struct fota_ctx *c)
 /* Success only with END,0, the new revision, and the same module. */
 static int verify(struct fota_ctx *c)
 {
-	char model[32], rev[64], imei[32];
+	struct fota_identity id;
 	int r;
 
 	fota_set_phase(c, FOTA_PHASE_VERIFY, NULL);
-	r = fota_identify(c, model, sizeof(model), rev, sizeof(rev), imei, sizeof(imei));
-	if (r < 0 && c->res->message[0])
-		return r;
+	r = fota_session_identify(c->session, c->job->timeouts.command_ms, &id);
+	if (r == -EPROTO)
+		return fota_fail(c, r, -1, "the module's answer to ATI has no \"Revision:\" line");
 	if (r < 0)
 		return fota_fail(c, r, -1, "the module did not answer ATI/AT+CGSN after its reboot: %s",
 				 qfota_strerror(r));
-	snprintf(c->res->to, sizeof(c->res->to), "%s", rev);
+	snprintf(c->res->to, sizeof(c->res->to), "%s", id.revision);
 	if (!c->res->model[0])
-		snprintf(c->res->model, sizeof(c->res->model), "%s", model);
-	if (c->res->imei[0] && imei[0] && strcmp(imei, c->res->imei) != 0)
+		snprintf(c->res->model, sizeof(c->res->model), "%s", id.model);
+	if (c->res->imei[0] && id.imei[0] && strcmp(id.imei, c->res->imei) != 0)
 		return fota_fail(c, -ENODEV, -1,
 				 "the module on port %s came back with IMEI %s, not %s: another module is on this port; "
-				 "the upgrade of %s is not confirmed", c->port, imei, c->res->imei, c->res->imei);
+				 "the upgrade of %s is not confirmed", c->port, id.imei, c->res->imei, c->res->imei);
 	if (!c->res->imei[0])
-		snprintf(c->res->imei, sizeof(c->res->imei), "%s", imei);
-	if (c->job->expect_revision && strcmp(rev, c->job->expect_revision) != 0)
+		snprintf(c->res->imei, sizeof(c->res->imei), "%s", id.imei);
+	if (c->job->expect_revision && strcmp(id.revision, c->job->expect_revision) != 0)
 		return fota_fail(c, -EPROTO, -1, "END,0 but the module reports revision %s, not the expected %s",
-				 rev, c->job->expect_revision);
-	if (c->res->from[0] && strcmp(rev, c->res->from) == 0)
-		return fota_fail(c, -EPROTO, -1, "END,0 but the module still reports revision %s", rev);
+				 id.revision, c->job->expect_revision);
+	if (c->res->from[0] && strcmp(id.revision, c->res->from) == 0)
+		return fota_fail(c, -EPROTO, -1, "END,0 but the module still reports revision %s", id.revision);
 	return 0;
 }
 

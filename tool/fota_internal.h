@@ -1,4 +1,13 @@
-/* Shared state of one upgrade (tool/fota*.c); not a public header. */
+/* Shared state of one upgrade (tool/fota*.c); not a public header.
+ *
+ * The files, from the top down; each calls only those below it:
+ *   fota_run.c       the orchestration: preflight, connect, the mode's steps, the one way out
+ *   fota_download.c  AT+QFOTADL and, in FILE mode, the stream
+ *   fota_upload.c    AT+QFUPL of the package to UFS (DFOTA)
+ *   fota_follow.c    from AT+QFOTADL's OK to the end: reports, reboots, END, verification
+ *   fota_ctx.c       the upgrade's state: phases, failures, the module's FOTA reports
+ *   fota_session.c   the module session: lock, claim, identify (include/qfota/fota.h)
+ */
 #ifndef FOTA_INTERNAL_H
 #define FOTA_INTERNAL_H
 
@@ -6,6 +15,7 @@
 #include <stdint.h>
 
 #include "qfota/at.h"
+#include "qfota/clock.h"
 #include "qfota/codes.h"
 #include "qfota/fota.h"
 #include "qfota/udevwatch.h"
@@ -19,12 +29,12 @@ struct fota_ctx {
 	uint64_t t_start, deadline_total;
 	uint64_t t_phase;              /* when the current phase began */
 
-	char port[UDEV_PORT_MAX];      /* where the module is now (the port or its peer) */
+	struct fota_session *session;  /* the lock, the claim, the AT channel */
+	struct at_channel *at;         /* the session's */
+	char port[USBXFER_PORT_MAX];   /* where the module is now (the port or its peer) */
 	int devnum;                    /* its device number now (changes at each reboot) */
-	struct usbxfer_module module;  /* as discovered at connect */
+	struct usbxfer_module module;  /* as described at connect */
 	enum fota_family family;       /* which error table applies */
-	struct usbxfer_link *link;
-	struct at_channel *at;
 	struct udev_watch *watch;
 
 	/* What the module reported (+QIND: "FOTA",...). */
@@ -41,17 +51,7 @@ struct fota_ctx {
 	unsigned reboots;
 };
 
-/* What fota_identify_port keeps for fota_run_held (include/qfota/fota.h). */
-struct fota_held {
-	struct qfota_lock *lock;
-	struct usbxfer_link *link;
-	struct usbxfer_module module;
-	char model[sizeof(((struct report_result *)0)->model)];
-	char from[sizeof(((struct report_result *)0)->from)];
-	char imei[sizeof(((struct report_result *)0)->imei)];
-};
-
-uint64_t fota_now_ms(void);
+/* fota_ctx.c */
 void fota_set_phase(struct fota_ctx *c, enum fota_phase p, const char *text);
 /* Records the failure in res (message formatted), returns err. */
 int fota_fail(struct fota_ctx *c, int err, int module_code, const char *fmt, ...)
@@ -60,19 +60,15 @@ int fota_fail(struct fota_ctx *c, int err, int module_code, const char *fmt, ...
 int fota_fail_code(struct fota_ctx *c, enum urc_event event, int code);
 /* The at_channel callback: parses FOTA URCs into c and reports them. */
 void fota_on_unsolicited(void *user, const struct at_line *line);
-/* Opens the link on c->port and a channel on it (reusing c->at). */
-int fota_link_open(struct fota_ctx *c);
-void fota_link_close(struct fota_ctx *c);
-/* ATI + AT+CGSN into model/revision/imei. */
-int fota_identify(struct fota_ctx *c, char *model, size_t model_cap, char *rev, size_t rev_cap,
-		  char *imei, size_t imei_cap);
+/* Takes over the session's AT channel: c's URC handler, module, family. */
+void fota_attach_session(struct fota_ctx *c, struct fota_session *s);
 bool fota_cancelled(const struct fota_ctx *c);
 /* Whether the module has begun (or is committed to) rewriting its firmware:
  * from then on qfota never touches it, and a stop means "still upgrading". */
 bool fota_update_begun(const struct fota_ctx *c);
 /* Waits up to --timeout-reboot for a device other than old_devnum on the port
  * (or its peer); -ECANCELED on SIGINT/SIGTERM, -ETIMEDOUT. */
-int fota_wait_back(struct fota_ctx *c, int old_devnum, char port[UDEV_PORT_MAX], int *devnum);
+int fota_wait_back(struct fota_ctx *c, int old_devnum, char port[USBXFER_PORT_MAX], int *devnum);
 /* A REPORT_TRANSFER of phase: sent of total bytes since t0_ms. */
 void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t sent, uint64_t total, uint64_t t0_ms);
 
@@ -81,5 +77,8 @@ void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t se
 int fota_follow(struct fota_ctx *c);
 /* fota_upload.c: AT+QFUPL of the package to UFS in ACK mode. */
 int fota_upload(struct fota_ctx *c, const char *name);
+/* fota_download.c: AT+QFOTADL in the job's mode and, in FILE mode, the
+ * stream of size bytes. */
+int fota_send_command(struct fota_ctx *c, uint64_t size);
 
 #endif

@@ -53,13 +53,6 @@ static int upload_progress(void *user, uint64_t sent, uint64_t total)
 	return 0;
 }
 
-static int upload_rx(void *user, const uint8_t *data, size_t len)
-{
-	struct upload_state *u = user;
-
-	return at_channel_feed(u->c->at, data, len);
-}
-
 /* XOR16 of the whole file, before it is sent. */
 static int file_xor16(int fd, uint64_t size, uint16_t *ret)
 {
@@ -85,7 +78,7 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	_cleanup_close_ int fd = -1;
 	struct upload_state u = { .c = c };
 	struct usbxfer_stream_opts opts = { .stall_ms = c->job->timeouts.stall_ms, .progress = upload_progress,
-					    .on_rx = upload_rx, .user = &u, .cancel = c->job->cancel };
+					    .user = &u, .cancel = c->job->cancel };
 	struct at_response resp;
 	struct at_qfupl result;
 	uint64_t size, sent = 0;
@@ -99,7 +92,7 @@ int fota_upload(struct fota_ctx *c, const char *name)
 		return r;
 	fd = open(c->job->package_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return fota_fail(c, -errno, -1, "cannot read package %s: %s", c->job->package_path, strerror(errno));
+		return fota_fail(c, qfota_errno(), -1, "cannot read package %s: %s", c->job->package_path, strerror(errno));
 	size = (uint64_t)st.st_size;
 	if (file_xor16(fd, size, &sum) < 0)
 		return fota_fail(c, -EIO, -1, "cannot read package %s", c->job->package_path);
@@ -113,8 +106,8 @@ int fota_upload(struct fota_ctx *c, const char *name)
 				 resp.cme >= 0 ? resp.cme : r);
 	/* ACK mode ends by itself at the module's first byte that is not 'A'. */
 	at_channel_set_ack_mode(c->at, true);
-	u.t0 = fota_now_ms();
-	r = usbxfer_stream_fd(at_channel_link(c->at), fd, size, &opts, &sent);
+	u.t0 = qfota_now_ms();
+	r = at_channel_stream(c->at, fd, size, &opts, &sent);
 	if (r == -ECANCELED)
 		return fota_fail(c, r, -1, "interrupted after %llu of %llu bytes of the upload; the module was released",
 				 (unsigned long long)sent, (unsigned long long)size);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qfota/error.h"
 #include "qfota/cleanup.h"
 #include "qfota/lock.h"
 #include "qfota/usbxfer.h"
@@ -61,23 +62,23 @@ static int dir_open(const char *path)
 	if (mkdir(path, 0755) == 0)
 		created = true;
 	else if (errno != EEXIST)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "lock: creating %s", path);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: creating %s", path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		int r = -errno;
-		if ((r == -ELOOP || r == -ENOTDIR) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			r = -ELOOP;
+		int r = errno == ELOOP || errno == ENOTDIR ? -ELOOP : qfota_errno();
+		if (r == -ELOOP && !(lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
+			r = -EINVAL; /* not a directory, and not a link either */
 		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "lock: opening directory %s", path);
 	}
 	if (fstat(fd, &st) < 0)
-		return -errno;
+		return qfota_errno();
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s belongs to uid %u, refusing it", path,
 				       (unsigned)st.st_uid);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s is writable by others, refusing it", path);
 	if (created && (st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0) /* the umask may have narrowed it */
-		return -errno;
+		return qfota_errno();
 	return TAKE_FD(fd);
 }
 
@@ -127,14 +128,14 @@ int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret
 		writable = false;
 	}
 	if (fd < 0)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "lock: opening %s/%s", dir, name);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: opening %s/%s", dir, name);
 	if (fstat(fd, &st) < 0)
-		return -errno;
+		return qfota_errno();
 	if (!S_ISREG(st.st_mode))
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s/%s is not a regular file", dir, name);
 
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = -errno;
+		r = errno == EWOULDBLOCK ? -EWOULDBLOCK : qfota_errno();
 		if (r != -EWOULDBLOCK)
 			return qfota_log_errno(QFOTA_LOG_DEBUG, r, "lock: flock %s/%s", dir, name);
 		if (holder_pid)
@@ -149,7 +150,7 @@ int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret
 		if (st.st_uid == geteuid() && (st.st_mode & 07777) != 0644)
 			(void)fchmod(fd, 0644); /* the umask may have narrowed it; the PID is for everyone */
 		if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
-			return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "lock: writing %s/%s", dir, name);
+			return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: writing %s/%s", dir, name);
 	}
 	if (!(l = calloc(1, sizeof(*l))))
 		return -ENOMEM;

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "qfota/clock.h"
 #include "qfota/report.h"
 
 struct reporter {
@@ -42,13 +43,6 @@ const char *fota_phase_to_string(enum fota_phase p)
 	return (unsigned)p < sizeof(phase_names) / sizeof(phase_names[0]) ? phase_names[p] : "unknown";
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 enum report_style report_style_pick(FILE *progress, bool json)
 {
@@ -74,7 +68,7 @@ int reporter_new(enum report_style style, FILE *data, FILE *progress, struct rep
 	r->last_decile_transfer = r->last_decile_module = -1;
 	r->tty_module_percent = -1;
 	r->last_phase = (enum fota_phase)-1;
-	r->t0_ms = mono_ms();
+	r->t0_ms = qfota_now_ms();
 	pthread_mutex_init(&r->lock, NULL);
 	*ret = r;
 	return 0;
@@ -141,7 +135,7 @@ static void emit_json(struct reporter *r, const struct report_event *ev)
 	const struct report_result *res = ev->result;
 
 	json_add_str(o, "event", kind_name(ev->kind));
-	json_object_object_add(o, "t_ms", json_object_new_uint64(mono_ms() - r->t0_ms));
+	json_object_object_add(o, "t_ms", json_object_new_uint64(qfota_now_ms() - r->t0_ms));
 	json_add_str(o, "port", ev->port);
 	/* A message is said outside any phase's bookkeeping: it has none. */
 	if (ev->kind != REPORT_MESSAGE && ev->kind != REPORT_WARNING)
@@ -211,7 +205,7 @@ static void draw_bar(char *out, size_t cap, int percent)
 static void emit_tty_progress(struct reporter *r, const struct report_event *ev)
 {
 	char bar[32], done[32], total[32], line[256], module[24] = "";
-	uint64_t t = mono_ms();
+	uint64_t t = qfota_now_ms();
 	int percent;
 
 	if (ev->kind == REPORT_TRANSFER) {

@@ -104,9 +104,9 @@ static void result_emit(const struct station_opts *o, const char *port, const st
 }
 
 /* Ends a module's job without fota_run (skipped, no rule): its result. */
-static void finish_early(struct worker *w, int err, int exit_code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void finish_early(struct worker *w, int err, int exit_code, const char *fmt, ...)
+static void finish_early(struct worker *w, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void finish_early(struct worker *w, int err, const char *fmt, ...)
 {
 	struct report_result *res = &w->entry->res;
 	va_list ap;
@@ -116,13 +116,13 @@ static void finish_early(struct worker *w, int err, int exit_code, const char *f
 	va_end(ap);
 	res->err = err;
 	res->ok = err == -EALREADY;
-	res->exit_code = exit_code;
 	res->phase = err == -EALREADY ? FOTA_PHASE_DONE : FOTA_PHASE_CONNECT;
+	res->exit_code = qfota_exit_for(err, res->phase, false, false);
 	result_emit(w->st->o, w->entry->port, res);
 }
 
 /* One module: identify, decide, upgrade, all under one claim of the module
- * (fota_held); a module not upgraded is let go at once. Everything it
+ * (a fota_session); a module not upgraded is let go at once. Everything it
  * touches is its own (job copy, result), apart from the shared reporter. */
 static void module_run(struct worker *w)
 {
@@ -131,7 +131,7 @@ static void module_run(struct worker *w)
 	struct report_result *res = &e->res;
 	const struct policy_rule *rule = NULL;
 	struct fota_job job = *o->job;
-	struct fota_held *held = NULL;
+	struct fota_session *held = NULL;
 	char from[sizeof(res->from)];
 
 	job.port = e->port;
@@ -144,9 +144,9 @@ static void module_run(struct worker *w)
 	snprintf(from, sizeof(from), "%s", res->from);
 	if (!o->policy) {
 		if (job.expect_revision && strcmp(job.expect_revision, from) == 0) {
-			fota_held_free(held);
+			fota_session_close(held);
 			snprintf(res->to, sizeof(res->to), "%s", from);
-			finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s", from);
+			finish_early(w, -EALREADY, "already runs %s", from);
 		} else {
 			job.expect_from = from;
 			fota_run_held(&job, held, res);
@@ -155,19 +155,19 @@ static void module_run(struct worker *w)
 	}
 	switch (policy_decide(o->policy, res->model, from, &rule)) {
 	case POLICY_AT_TARGET:
-		fota_held_free(held);
+		fota_session_close(held);
 		snprintf(res->to, sizeof(res->to), "%s", from);
-		finish_early(w, -EALREADY, QFOTA_EXIT_OK, "already runs %s, the policy's target (line %u)",
+		finish_early(w, -EALREADY, "already runs %s, the policy's target (line %u)",
 			     from, rule->line);
 		return;
 	case POLICY_UNKNOWN_MODEL:
-		fota_held_free(held);
-		finish_early(w, -ENOENT, QFOTA_EXIT_FAILED,
+		fota_session_close(held);
+		finish_early(w, -ENOPKG,
 			     "the policy has no rule for model %s (revision %s): not upgraded", res->model, from);
 		return;
 	case POLICY_UNKNOWN_REVISION:
-		fota_held_free(held);
-		finish_early(w, -ENOENT, QFOTA_EXIT_FAILED, "the policy has no rule from revision %s of %s, and "
+		fota_session_close(held);
+		finish_early(w, -ENOPKG, "the policy has no rule from revision %s of %s, and "
 			     "no rule leads to it: not upgraded", from, res->model);
 		return;
 	case POLICY_UPGRADE:

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "qfota/clock.h"
 #include "station_view.h"
 
 #define VIEW_REDRAW_MS 100
@@ -42,13 +43,6 @@ struct station_view {
 	size_t n_warnings;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int station_view_new(enum station_view_style style, const char *const *ports, size_t n, FILE *data,
 		     FILE *progress, bool colour, bool quiet, struct station_view **ret)
@@ -71,7 +65,7 @@ int station_view_new(enum station_view_style style, const char *const *ports, si
 	v->colour = colour;
 	v->quiet = quiet;
 	v->n = n;
-	v->t0_ms = now_ms();
+	v->t0_ms = qfota_now_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &v->rows[i];
 
@@ -133,7 +127,7 @@ static void format_row(const struct station_view *v, const struct row *r, uint64
  * is too short for all (unless final: then every row, once, scrolling). */
 static void draw_table(struct station_view *v, bool final)
 {
-	uint64_t t = now_ms();
+	uint64_t t = qfota_now_ms();
 	unsigned room = term_rows(v) > 4 ? term_rows(v) - 3 : 1;
 	size_t shown = 0, running = 0, failed = 0, ok = 0;
 	char line[256];
@@ -201,7 +195,7 @@ static void plain_result(struct station_view *v, const char *port, const struct 
 
 static void row_result(struct row *r, const struct report_result *res)
 {
-	r->t_end_ms = now_ms();
+	r->t_end_ms = qfota_now_ms();
 	r->phase = res->phase;
 	if (res->model[0])
 		snprintf(r->model, sizeof(r->model), "%s", res->model);
@@ -282,7 +276,7 @@ void station_view_event(void *user, const struct report_event *ev)
 			plain_result(v, r->port, ev->result);
 		break;
 	}
-	if (table && (ev->kind == REPORT_RESULT || now_ms() - v->last_draw_ms >= VIEW_REDRAW_MS))
+	if (table && (ev->kind == REPORT_RESULT || qfota_now_ms() - v->last_draw_ms >= VIEW_REDRAW_MS))
 		draw_table(v, false);
 out:
 	if (!table)
@@ -310,7 +304,7 @@ void station_view_tick(void *user)
 
 	pthread_mutex_lock(&v->lock);
 	/* elapsed keeps counting while a module reboots and says nothing */
-	if (v->style == STATION_VIEW_TABLE && now_ms() - v->last_draw_ms >= VIEW_REDRAW_MS)
+	if (v->style == STATION_VIEW_TABLE && qfota_now_ms() - v->last_draw_ms >= VIEW_REDRAW_MS)
 		draw_table(v, false);
 	pthread_mutex_unlock(&v->lock);
 }

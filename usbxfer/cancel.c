@@ -2,7 +2,6 @@
  * the caller's own. Loops call usbxfer_check_cancel() at least every
  * USBXFER_POLL_MS. */
 #include <errno.h>
-#include <time.h>
 
 #include "usb-private.h"
 
@@ -27,10 +26,3 @@ int usbxfer_check_cancel(const struct usbxfer_link *link, const volatile sig_ato
 	return 0;
 }
 
-uint64_t usbxfer_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}

@@ -16,6 +16,7 @@
 
 #include <libudev.h>
 
+#include "qfota/error.h"
 #include "qfota/cleanup.h"
 #include "qfota/log.h"
 #include "qfota/usbdesc.h"
@@ -28,10 +29,10 @@ int usbxfer_read_attr(const char *path, char *buf, size_t cap)
 	ssize_t n;
 
 	if (fd < 0)
-		return -errno;
+		return qfota_errno();
 	n = read(fd, buf, cap - 1);
 	if (n < 0)
-		return -errno;
+		return qfota_errno();
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return 0;
@@ -128,14 +129,14 @@ static int read_blob(const char *path, uint8_t *buf, size_t cap, size_t *ret_len
 	size_t len = 0;
 
 	if (fd < 0)
-		return -errno;
+		return qfota_errno();
 	while (len < cap) {
 		ssize_t n = read(fd, buf + len, cap - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return qfota_errno();
 		if (n == 0)
 			break;
 		len += (size_t)n;
@@ -302,7 +303,7 @@ static int quectel_ports(char (**ret_ports)[USBXFER_PORT_MAX], size_t *ret_n)
 	int r;
 
 	if (!udev)
-		return -errno ?: -ENOMEM;
+		return errno ? qfota_errno() : -ENOMEM;
 	e = udev_enumerate_new(udev);
 	r = e ? 0 : -ENOMEM;
 	if (r == 0)

@@ -10,6 +10,7 @@
 #include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/log.h"
+#include "qfota/clock.h"
 #include "usb-private.h"
 
 /* CDC SET_CONTROL_LINE_STATE, as the option driver sends it when its tty opens. */
@@ -26,7 +27,7 @@ static const struct usbxfer_link_ops usb_link_ops;
 
 int usb_link_pump(struct usb_link *l, uint64_t deadline_ns)
 {
-	uint64_t now = usbxfer_now_ns(), wait_ns = 0;
+	uint64_t now = qfota_now_ns(), wait_ns = 0;
 	struct timeval tv;
 	int r;
 
@@ -129,12 +130,12 @@ void usb_link_rx_kick(struct usb_link *l)
 
 void usb_link_reap(struct usb_link *l, struct libusb_transfer *t, const bool *busy)
 {
-	uint64_t deadline = usbxfer_now_ns() + (uint64_t)REAP_TIMEOUT_MS * 1000000u;
+	uint64_t deadline = qfota_now_ns() + (uint64_t)REAP_TIMEOUT_MS * 1000000u;
 
 	if (!*busy)
 		return;
 	(void)libusb_cancel_transfer(t);
-	while (*busy && usbxfer_now_ns() < deadline)
+	while (*busy && qfota_now_ns() < deadline)
 		if (usb_link_pump(l, deadline) < 0)
 			break;
 }
@@ -145,7 +146,7 @@ static int find_endpoints(struct usb_link *l, const struct usbdesc_layout *layou
 	const struct usbdesc_interface *it = usbdesc_find_interface(layout, (unsigned)l->ifno);
 
 	if (!it || !it->ep_bulk_in || !it->ep_bulk_out)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -ENODEV, "%s: interface %d has no bulk IN and OUT pair",
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -ENXIO, "%s: interface %d has no bulk IN and OUT pair",
 				       l->base.name, l->ifno);
 	l->ep_in = it->ep_bulk_in;
 	l->ep_out = it->ep_bulk_out;
@@ -262,6 +263,7 @@ int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret
 	if (!l)
 		return -ENOMEM;
 	l->base.ops = &usb_link_ops;
+	l->base.module = &l->module;
 	l->fd = -1;
 	snprintf(l->base.name, sizeof(l->base.name), "%s", port);
 	r = usbxfer_module_describe_port(port, &l->module, &layout);
@@ -276,7 +278,7 @@ int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret
 	}
 	l->ifno = interface >= 0 ? interface : l->module.at_interface;
 	if (l->ifno < 0) {
-		r = qfota_log_errno(QFOTA_LOG_DEBUG, l->module.at_ambiguous ? -ENOTUNIQ : -ENODEV,
+		r = qfota_log_errno(QFOTA_LOG_DEBUG, l->module.at_ambiguous ? -ENOTUNIQ : -ENXIO,
 				    "%s: %s", port, l->module.note);
 		goto fail;
 	}
@@ -360,7 +362,7 @@ static bool rx_in_flight(const struct usb_link *l)
 static int usb_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned timeout_ms)
 {
 	struct usb_link *l = (struct usb_link *)link;
-	uint64_t deadline = usbxfer_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	uint64_t deadline = qfota_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	bool extended = false;
 
 	for (;;) {
@@ -379,13 +381,13 @@ static int usb_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned t
 		 * bytes; reap it before saying the module is gone. */
 		if (l->dead && !rx_in_flight(l))
 			return l->dead;
-		if (usbxfer_now_ns() >= deadline && timeout_ms > 0 && !l->dead)
+		if (qfota_now_ns() >= deadline && timeout_ms > 0 && !l->dead)
 			return -ETIMEDOUT;
-		if (l->dead && usbxfer_now_ns() >= deadline) {
+		if (l->dead && qfota_now_ns() >= deadline) {
 			if (extended)
 				return l->dead;
 			extended = true; /* one more interval to reap, never more */
-			deadline = usbxfer_now_ns() + (uint64_t)USBXFER_POLL_MS * 1000000u;
+			deadline = qfota_now_ns() + (uint64_t)USBXFER_POLL_MS * 1000000u;
 		}
 		r = usb_link_pump(l, deadline);
 		if (r < 0)
@@ -417,7 +419,7 @@ static int usb_write(struct usbxfer_link *link, const void *buf, size_t len, uns
 {
 	struct usb_link *l = (struct usb_link *)link;
 	struct write_state w = { .busy = false };
-	uint64_t deadline = timeout_ms ? usbxfer_now_ns() + (uint64_t)timeout_ms * 1000000u : UINT64_MAX;
+	uint64_t deadline = timeout_ms ? qfota_now_ns() + (uint64_t)timeout_ms * 1000000u : UINT64_MAX;
 	struct libusb_transfer *t;
 	int r;
 
@@ -439,7 +441,7 @@ static int usb_write(struct usbxfer_link *link, const void *buf, size_t len, uns
 	w.busy = true;
 	while (w.busy) {
 		r = usbxfer_check_cancel(link, NULL);
-		if (r == 0 && usbxfer_now_ns() >= deadline)
+		if (r == 0 && qfota_now_ns() >= deadline)
 			r = -ETIMEDOUT;
 		if (r == 0)
 			r = usb_link_pump(l, deadline);

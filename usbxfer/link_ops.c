@@ -35,3 +35,8 @@ const char *usbxfer_link_name(const struct usbxfer_link *link)
 {
 	return link ? link->name : "(none)";
 }
+
+const struct usbxfer_module *usbxfer_link_module(const struct usbxfer_link *link)
+{
+	return link ? link->module : NULL;
+}

@@ -21,6 +21,7 @@
 #include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/log.h"
+#include "qfota/clock.h"
 #include "usb-private.h"
 
 #define CANCEL_GRACE_MS 2000
@@ -68,7 +69,7 @@ static int refill(struct out_slot *slot)
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0) {
-				set_err(s, k < 0 ? -errno : -EIO); /* EOF: the file is shorter than promised */
+				set_err(s, k < 0 ? qfota_errno() : -EIO); /* EOF: the file is shorter than promised */
 				qfota_debug("%s: reading the package at %llu: %s", s->l->base.name,
 					    (unsigned long long)(s->next_off + got), k < 0 ? "error" : "end of file");
 				return 0;
@@ -105,7 +106,7 @@ static void out_done(struct libusb_transfer *t)
 		set_err(s, r);
 		return;
 	}
-	s->last_done_ns = usbxfer_now_ns();
+	s->last_done_ns = qfota_now_ns();
 	refill(slot);
 }
 
@@ -132,10 +133,10 @@ static void run(struct stream *s, struct out_slot *slots, unsigned k, const stru
 	struct usb_link *l = s->l;
 	uint64_t stall_ns = (uint64_t)(o->stall_ms ? o->stall_ms : USBXFER_STREAM_STALL_MS) * 1000000u;
 	uint64_t progress_ns = (uint64_t)(o->progress_ms ? o->progress_ms : USBXFER_STREAM_PROGRESS_MS) * 1000000u;
-	uint64_t next_progress = usbxfer_now_ns() + progress_ns, give_up = 0;
+	uint64_t next_progress = qfota_now_ns() + progress_ns, give_up = 0;
 
 	for (;;) {
-		uint64_t now = usbxfer_now_ns(), deadline;
+		uint64_t now = qfota_now_ns(), deadline;
 		bool busy = false;
 
 		for (unsigned i = 0; i < k; i++)
@@ -230,7 +231,7 @@ int usb_link_stream(struct usbxfer_link *link, int fd, uint64_t len,
 		usb_link_rx_kick(l);
 	}
 
-	s.last_done_ns = usbxfer_now_ns();
+	s.last_done_ns = qfota_now_ns();
 	for (unsigned i = 0; i < k && s.err == 0; i++)
 		if (!refill(&slots[i]))
 			break;
@@ -275,9 +276,9 @@ int usbxfer_stream_file(struct usbxfer_link *link, const char *path,
 		return -EINVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "opening %s", path);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "opening %s", path);
 	if (fstat(fd, &st) < 0)
-		return -errno;
+		return qfota_errno();
 	if (!S_ISREG(st.st_mode))
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -EINVAL, "%s is not a regular file", path);
 	return usbxfer_stream_fd(link, fd, (uint64_t)st.st_size, opts, ret_sent);

@@ -14,6 +14,7 @@
 #include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/log.h"
+#include "qfota/clock.h"
 #include "usb-private.h"
 
 #define TTY_CHUNK 4096
@@ -36,7 +37,7 @@ static int tty_errno(int e)
 
 static uint64_t deadline_after(unsigned timeout_ms)
 {
-	return timeout_ms ? usbxfer_now_ns() + (uint64_t)timeout_ms * 1000000u : UINT64_MAX;
+	return timeout_ms ? qfota_now_ns() + (uint64_t)timeout_ms * 1000000u : UINT64_MAX;
 }
 
 /* Waits for `events` on the tty, at most USBXFER_POLL_MS and until deadline.
@@ -44,14 +45,14 @@ static uint64_t deadline_after(unsigned timeout_ms)
 static int tty_wait(struct tty_link *t, short events, uint64_t deadline)
 {
 	struct pollfd pfd = { .fd = t->fd, .events = events };
-	uint64_t now = usbxfer_now_ns();
+	uint64_t now = qfota_now_ns();
 	int ms = USBXFER_POLL_MS, r;
 
 	if (deadline != UINT64_MAX && deadline - now < (uint64_t)ms * 1000000u)
 		ms = deadline > now ? (int)((deadline - now + 999999u) / 1000000u) : 0;
 	r = poll(&pfd, 1, ms);
 	if (r < 0)
-		return errno == EINTR ? 0 : -errno;
+		return errno == EINTR ? 0 : qfota_errno();
 	if (r > 0 && (pfd.revents & (POLLERR | POLLNVAL)))
 		return -ENODEV;
 	return r > 0 ? pfd.revents : 0;
@@ -76,7 +77,7 @@ static int tty_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned t
 			return -ENODEV; /* hang-up */
 		if (errno != EAGAIN && errno != EINTR)
 			return tty_errno(errno);
-		if (usbxfer_now_ns() >= deadline)
+		if (qfota_now_ns() >= deadline)
 			return -ETIMEDOUT;
 		r = tty_wait(t, POLLIN, deadline);
 		if (r < 0)
@@ -109,7 +110,7 @@ static int write_all(struct tty_link *t, const uint8_t *buf, size_t len, uint64_
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return tty_errno(errno);
-		if (usbxfer_now_ns() >= deadline)
+		if (qfota_now_ns() >= deadline)
 			return -ETIMEDOUT;
 		r = tty_wait(t, (short)(POLLOUT | (o && o->on_rx ? POLLIN : 0)), deadline);
 		if (r < 0)
@@ -149,7 +150,7 @@ static int tty_stream(struct usbxfer_link *link, int fd, uint64_t len,
 	struct tty_link *t = (struct tty_link *)link;
 	uint64_t stall_ns = (uint64_t)(o->stall_ms ? o->stall_ms : USBXFER_STREAM_STALL_MS) * 1000000u;
 	uint64_t progress_ns = (uint64_t)(o->progress_ms ? o->progress_ms : USBXFER_STREAM_PROGRESS_MS) * 1000000u;
-	uint64_t sent = 0, next_progress = usbxfer_now_ns() + progress_ns;
+	uint64_t sent = 0, next_progress = qfota_now_ns() + progress_ns;
 	uint8_t buf[TTY_CHUNK];
 	int r = 0;
 
@@ -159,17 +160,17 @@ static int tty_stream(struct usbxfer_link *link, int fd, uint64_t len,
 		uint64_t before = sent;
 
 		if (k <= 0) {
-			r = k < 0 && errno == EINTR ? 0 : (k < 0 ? -errno : -EIO);
+			r = k < 0 && errno == EINTR ? 0 : (k < 0 ? qfota_errno() : -EIO);
 			continue;
 		}
 		/* The deadline counts from the last byte taken, chunk by chunk. */
-		r = write_all(t, buf, (size_t)k, usbxfer_now_ns() + stall_ns, o, &sent);
+		r = write_all(t, buf, (size_t)k, qfota_now_ns() + stall_ns, o, &sent);
 		if (r == -ETIMEDOUT && sent > before)
 			r = 0; /* it took some: go on from there (pread at sent) */
-		if (r == 0 && o->progress && usbxfer_now_ns() >= next_progress) {
+		if (r == 0 && o->progress && qfota_now_ns() >= next_progress) {
 			r = o->progress(o->user, sent, len);
 			r = r < 0 ? r : 0;
-			next_progress = usbxfer_now_ns() + progress_ns;
+			next_progress = qfota_now_ns() + progress_ns;
 		}
 	}
 	if (r == 0 && o->progress) {
@@ -207,11 +208,11 @@ int usbxfer_tty_open(const char *path, struct usbxfer_link **ret)
 		return -EINVAL;
 	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "opening %s", path);
+		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "opening %s", path);
 	if (!isatty(fd))
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -ENOTTY, "%s is not a tty", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, errno == EWOULDBLOCK ? -EBUSY : -errno,
+		return qfota_log_errno(QFOTA_LOG_DEBUG, errno == EWOULDBLOCK ? -EBUSY : qfota_errno(),
 				       "%s is in use by another qfota", path);
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -230,7 +231,7 @@ int usbxfer_tty_open(const char *path, struct usbxfer_link **ret)
 		cfsetispeed(&tio, B115200);
 		cfsetospeed(&tio, B115200);
 		if (tcsetattr(fd, TCSANOW, &tio) < 0) {
-			int r = -errno;
+			int r = qfota_errno();
 
 			free(t);
 			return qfota_log_errno(QFOTA_LOG_DEBUG, r, "setting %s raw", path);

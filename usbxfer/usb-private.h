@@ -29,8 +29,6 @@ int usbxfer_read_attr(const char *path, char *buf, size_t cap);
  * malformed descriptors; -EACCES. A device of any vendor is described. */
 int usbxfer_module_describe_port(const char *port, struct usbxfer_module *ret, struct usbdesc_layout *ret_layout);
 
-/* CLOCK_MONOTONIC in ns (cancel.c). */
-uint64_t usbxfer_now_ns(void);
 /* -ECANCELED if the process-wide flag, the link's or *extra (may be NULL) is set. */
 int usbxfer_check_cancel(const struct usbxfer_link *link, const volatile sig_atomic_t *extra);
 

@@ -29,12 +29,27 @@ struct at_response {
 	size_t n_info;
 };
 
-/* link is borrowed (the caller closes it after at_channel_free). */
+/* The channel owns link from here on, also when it fails: at_channel_free()
+ * closes it (interface released, kernel driver given back). */
 int at_channel_new(struct usbxfer_link *link, at_unsolicited_fn fn, void *user, struct at_channel **ret);
-void at_channel_free(struct at_channel *ch); /* accepts NULL */
-struct usbxfer_link *at_channel_link(struct at_channel *ch);
-/* After a reboot: the same channel on a new link; drops any partial line. */
+void at_channel_free(struct at_channel *ch); /* closes the link; accepts NULL */
+/* The link, to look at (its name, the module it describes); bytes go through
+ * the channel. NULL while the module is away (at_channel_set_link(ch, NULL)). */
+const struct usbxfer_link *at_channel_link(const struct at_channel *ch);
+/* Replaces the unsolicited-line callback (a station's identify step opens the
+ * channel before the upgrade that follows the module's reports). */
+void at_channel_set_handler(struct at_channel *ch, at_unsolicited_fn fn, void *user);
+/* Closes the channel's link and takes link (NULL: none, while the module
+ * reboots); drops any partial line. Commands without a link give -ENODEV. */
 void at_channel_set_link(struct at_channel *ch, struct usbxfer_link *link);
+
+/* Streams len bytes of fd to the module through the channel's link
+ * (usbxfer_stream_fd, opts as there), while the module's bytes that arrive
+ * meanwhile (URCs, QFUPL's 'A's) are assembled and dispatched as
+ * at_channel_poll's; opts->on_rx is not used. *ret_sent as usbxfer_stream_fd.
+ * Returns its errors, or -ENODEV without a link. */
+int at_channel_stream(struct at_channel *ch, int fd, uint64_t len, const struct usbxfer_stream_opts *opts,
+		      uint64_t *ret_sent);
 
 /* Sends cmd + CR and waits up to timeout_ms for its final result, handing
  * URCs to the callback meanwhile. Returns 0 (OK), 1 (CONNECT: the module waits
@@ -53,9 +68,6 @@ int at_commandf(struct at_channel *ch, unsigned timeout_ms, struct at_response *
  * or a link error. */
 int at_channel_poll(struct at_channel *ch, unsigned timeout_ms);
 
-/* Bytes the module sent while something else read the link (a stream's
- * on_rx): assembled and dispatched like at_channel_poll's. Returns 0. */
-int at_channel_feed(struct at_channel *ch, const uint8_t *data, size_t len);
 
 /* AT+QFUPL in ACK mode: reads 'A's until `want` have come (or timeout_ms of
  * silence). Returns the count received so far (>= 0) or an error; stops early

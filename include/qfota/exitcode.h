@@ -20,9 +20,11 @@ enum qfota_exit {
 	QFOTA_EXIT_INTERRUPTED = 130, /* interrupted before the update began; module released */
 };
 
-/* The exit code for an error (negative errno, 0 = success) that ended a job in
- * phase, given whether the module itself reported a failure code. */
-int qfota_exit_for(int err, enum fota_phase phase, bool module_reported);
+/* The exit code for an error (negative errno of include/qfota/error.h, 0 =
+ * success) that ended a job in phase, given whether the module itself reported
+ * a failure code and whether its update had begun (then a stop only stopped
+ * following: 10). The one mapping from errors to exit codes. */
+int qfota_exit_for(int err, enum fota_phase phase, bool module_reported, bool update_begun);
 const char *qfota_exit_to_string(int code);
 
 #endif

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "qfota/at.h"
 #include "qfota/report.h"
 
 enum fota_source {
@@ -30,7 +31,7 @@ struct fota_timeouts {
 	unsigned command_ms;      /* final result of an AT command (default 10 s) */
 	unsigned start_ms;        /* FILESTART/FTPSTART/HTTPSTART after OK (10 s) */
 	unsigned stall_ms;        /* no progress of the FILE stream (30 s) */
-	unsigned download_ms;     /* FILEEND after the last byte (30 s); whole URL download (600 s) */
+	unsigned download_ms;     /* the download's end (FILEEND/FTPEND/HTTPEND) after it began (600 s) */
 	unsigned update_start_ms; /* START after the download or a reboot (300 s) */
 	unsigned update_gap_ms;   /* between UPDATING reports (120 s) */
 	unsigned reboot_ms;       /* module back on its port after a reboot (120 s) */
@@ -69,32 +70,64 @@ int fota_job_check(const struct fota_job *job, struct report_result *ret);
  * module is released and its kernel driver given back on every path. */
 int fota_run(const struct fota_job *job, struct report_result *ret);
 
-/* A module kept between fota_identify_port() and fota_run_held(): the port's
- * lock, the claimed AT interface, and who the module said it is. A station
- * identifies a module, lets its policy decide, and upgrades it without
- * letting go: no second open, claim and driver detach per module, and nobody
- * (another qfota, ModemManager on a re-bound option tty) gets in between. */
-struct fota_held;
+/* A module session: the port's lock, the claimed AT interface (an AT channel
+ * that owns the link) and the module as its open described it. The one way
+ * every subcommand reaches a module (upgrade, follow, info, station, auto):
+ * lock, find and claim (one discovery: the open describes the device), wait
+ * until it answers (ATE0), identify (ATI, AT+CGSN). A station keeps the
+ * session of its identify step for the upgrade: no second open, claim and
+ * driver detach per module, and nobody (another qfota, ModemManager on a
+ * re-bound option tty) gets in between. */
+struct fota_session;
+
+struct fota_identity {
+	char model[32];     /* "EC200U" */
+	char revision[64];  /* "EC200UCNAAR03A15M08" */
+	char imei[32];      /* "" if the module did not say */
+};
+
+/* Takes the port's lock (nothing else). On failure res->err and res->message
+ * say why (-EBUSY names the holder's PID). */
+int fota_session_lock(const char *port, struct report_result *res, struct fota_session **ret);
+/* Claims the module on the session's port; identify: then ATE0, ATI and
+ * AT+CGSN into res->model, res->from, res->imei. Returns 0, or the errno of
+ * the open (-ENOENT no module there, -ENXIO no usable AT interface, -EBUSY,
+ * -EACCES, ...) or of the AT exchange, with res->message saying it. */
+int fota_session_connect(struct fota_session *s, unsigned command_ms, bool identify, struct report_result *res);
+/* fota_session_lock + fota_session_connect(identify), closed again on failure. */
+int fota_session_open(const char *port, unsigned command_ms, struct report_result *res, struct fota_session **ret);
+/* ATI and AT+CGSN on the claimed module. -EPROTO: no "Revision:" line. */
+int fota_session_identify(struct fota_session *s, unsigned command_ms, struct fota_identity *ret);
+/* After a reboot: claims the module on port (the session's or its peer) on
+ * the same AT channel. Returns usbxfer_link_open's errors. */
+int fota_session_claim(struct fota_session *s, const char *port);
+/* Gives the interface back while the module reboots; the channel stays. */
+void fota_session_unclaim(struct fota_session *s);
+struct at_channel *fota_session_at(struct fota_session *s);
+const struct usbxfer_module *fota_session_module(const struct fota_session *s);
+const char *fota_session_port(const struct fota_session *s);
+/* What the module said at fota_session_connect(identify); "" before. */
+const struct fota_identity *fota_session_identity(const struct fota_session *s);
+/* model, revision and IMEI into res->model, res->from, res->imei. */
+void fota_identity_to_result(const struct fota_identity *id, struct report_result *res);
+/* Releases the interface, gives the driver back, drops the lock. Accepts NULL. */
+void fota_session_close(struct fota_session *s);
+static inline void fota_session_closep(struct fota_session **s) { fota_session_close(*s); }
 
 /* Who the module on job->port is, before deciding what to send it (a station's
- * policy): takes the port's lock, opens the module, asks ATE0, ATI and AT+CGSN
- * (nothing else). Uses port, timeouts.command_ms and cancel of job (reports
- * nothing). Fills ret->model, ret->from (the revision) and ret->imei; on
- * failure also ret->err, ret->message, ret->exit_code and ret->phase as
+ * policy): a fota_session_open with job's port and timeouts.command_ms
+ * (reports nothing). Fills ret->model, ret->from (the revision) and ret->imei;
+ * on failure also ret->err, ret->message, ret->exit_code and ret->phase as
  * fota_run does, but emits no REPORT_RESULT (the caller decides what the
- * result is). Returns 0 or the negative errno of fota_run's connect step
- * (-EBUSY, -ENOENT, -EACCES, -EPROTO, -ETIMEDOUT, -ECANCELED, ...).
- * held NULL: the module is released, its driver given back and the lock
- * dropped before it returns. Else, on success only, *held keeps all three for
- * fota_run_held() or fota_held_free(); on failure *held is NULL. */
-int fota_identify_port(const struct fota_job *job, struct report_result *ret, struct fota_held **held);
+ * result is). Returns 0 or the session's negative errno.
+ * held NULL: the session is closed before it returns. Else, on success only,
+ * *held keeps it for fota_run_held() or fota_session_close(); on failure
+ * *held is NULL. */
+int fota_identify_port(const struct fota_job *job, struct report_result *ret, struct fota_session **held);
 
-/* fota_run() on the module fota_identify_port() kept: no new lock, open or
- * ATI; the identity is the one held. Takes held over (frees it on every
+/* fota_run() on the session fota_identify_port() kept: no new lock, open or
+ * ATI; the identity is the one held. Takes held over (closes it on every
  * path); held NULL is fota_run(). */
-int fota_run_held(const struct fota_job *job, struct fota_held *held, struct report_result *ret);
-
-/* Releases a held module (driver given back, lock dropped). Accepts NULL. */
-void fota_held_free(struct fota_held *held);
+int fota_run_held(const struct fota_job *job, struct fota_session *held, struct report_result *ret);
 
 #endif

@@ -125,6 +125,7 @@ struct usbxfer_link {
 	const struct usbxfer_link_ops *ops;
 	char name[64];                  /* port path or tty path, for messages */
 	volatile sig_atomic_t cancel;   /* set by usbxfer_link_cancel() */
+	const struct usbxfer_module *module; /* the device as described when opened; NULL for a tty */
 };
 
 /* Opens the module on physical port `port` ("1-4.2"), finding it afresh (its
@@ -135,8 +136,8 @@ struct usbxfer_link {
  * driver does, and two bulk IN transfers stay queued until close.
  * *ret is owned by the caller: usbxfer_link_close().
  * Returns 0; -ENOENT no Quectel module on that port; -ENOTUNIQ the AT interface
- * is ambiguous (unknown PID; pass `interface`); -ENODEV it has no usable AT
- * interface or vanished meanwhile; -EACCES no permission (udev rules);
+ * is ambiguous (unknown PID; pass `interface`); -ENXIO it has no usable AT
+ * interface; -ENODEV it vanished meanwhile; -EACCES no permission (udev rules);
  * -EBUSY another program (another qfota) holds the interface; -ENOMEM; -EIO. */
 int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret);
 
@@ -163,6 +164,10 @@ void usbxfer_link_close(struct usbxfer_link *link);
 
 /* "1-4.2" or "/dev/ttyUSB2". */
 const char *usbxfer_link_name(const struct usbxfer_link *link);
+
+/* The device a USB link opened, as described from sysfs at that moment (its
+ * model, family, device number): the one discovery of an open. NULL for a tty. */
+const struct usbxfer_module *usbxfer_link_module(const struct usbxfer_link *link);
 
 /* Makes this link's current and later loops return -ECANCELED (within
  * USBXFER_POLL_MS). Async-signal-safe and callable from another thread. */

@@ -1,0 +1,187 @@
+/* A module session (include/qfota/fota.h): the one way every subcommand
+ * reaches a module. Lock the port, open and claim the AT interface (the open
+ * describes the device: the one discovery), wait until it answers, ask who it
+ * is; and the one way out (release, driver back, unlock). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fota_internal.h"
+#include "qfota/cleanup.h"
+#include "qfota/error.h"
+#include "qfota/lock.h"
+
+struct fota_session {
+	struct qfota_lock *lock;
+	struct at_channel *at;          /* owns the link; its link is NULL while the module is away */
+	struct usbxfer_module module;   /* as described by the last open */
+	struct fota_identity id;        /* what the module said at connect ("" before) */
+	char port[USBXFER_PORT_MAX];    /* the port the session was opened on */
+};
+
+/* Records a failure in res (message formatted), returns err. */
+static int session_fail(struct report_result *res, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int session_fail(struct report_result *res, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+	res->err = err;
+	return err;
+}
+
+int fota_session_lock(const char *port, struct report_result *res, struct fota_session **ret)
+{
+	_cleanup_free_ struct fota_session *s = calloc(1, sizeof(*s));
+	pid_t holder = 0;
+	int r;
+
+	if (!s)
+		return session_fail(res, -ENOMEM, "out of memory");
+	snprintf(s->port, sizeof(s->port), "%s", port);
+	/* One qfota per module, keyed by its physical port, before any USB. */
+	r = qfota_lock_port(port, &holder, &s->lock);
+	if (r == -EBUSY)
+		return session_fail(res, r, "port %s is busy: qfota (PID %ld) is already working on it", port,
+				    (long)holder);
+	if (r < 0)
+		return session_fail(res, r, "cannot lock port %s: %s (set QFOTA_LOCK_DIR?)", port, qfota_strerror(r));
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int fota_session_claim(struct fota_session *s, const char *port)
+{
+	struct usbxfer_link *link = NULL;
+	int r = usbxfer_link_open(port, -1, &link);
+
+	if (r < 0)
+		return r;
+	s->module = *usbxfer_link_module(link);
+	if (s->at) {
+		at_channel_set_link(s->at, link);
+		return 0;
+	}
+	return at_channel_new(link, NULL, NULL, &s->at);
+}
+
+void fota_session_unclaim(struct fota_session *s)
+{
+	if (s && s->at)
+		at_channel_set_link(s->at, NULL);
+}
+
+/* "Quectel\nEC200U\nRevision: EC200UCNAAR03A15M08\n" (facts §2.2): the second
+ * line is the model, the "Revision: " line the firmware. */
+static void parse_ati(const char *info, struct fota_identity *id)
+{
+	const char *line = info;
+	int n = 0;
+
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len > 10 && strncmp(line, "Revision: ", 10) == 0)
+			snprintf(id->revision, sizeof(id->revision), "%.*s", (int)(len - 10), line + 10);
+		else if (n == 1)
+			snprintf(id->model, sizeof(id->model), "%.*s", (int)len, line);
+		n++;
+		if (!end)
+			break;
+		line = end + 1;
+	}
+}
+
+int fota_session_identify(struct fota_session *s, unsigned command_ms, struct fota_identity *ret)
+{
+	struct at_response resp;
+	struct fota_identity id = { 0 };
+	int r;
+
+	r = at_command(s->at, "ATI", command_ms, &resp);
+	if (r < 0)
+		return r;
+	parse_ati(resp.info, &id);
+	if (!id.revision[0])
+		return -EPROTO;
+	r = at_command(s->at, "AT+CGSN", command_ms, &resp);
+	if (r < 0)
+		return r;
+	/* the first line of digits: "866050034443331" (facts §2.1) */
+	for (const char *p = resp.info; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		size_t d = strspn(p, "0123456789");
+
+		if (d >= 14 && d <= 17) {
+			snprintf(id.imei, sizeof(id.imei), "%.*s", (int)d, p);
+			break;
+		}
+	}
+	*ret = id;
+	return 0;
+}
+
+int fota_session_connect(struct fota_session *s, unsigned command_ms, bool identify, struct report_result *res)
+{
+	struct fota_identity id;
+	int r = fota_session_claim(s, s->port);
+
+	if (r == -ENOENT)
+		return session_fail(res, r, "no Quectel module on port %s (see qfota list)", s->port);
+	if (r < 0)
+		return session_fail(res, r, "cannot claim the AT interface of the module on %s: %s", s->port,
+				    qfota_strerror(r));
+	if (!identify)
+		return 0; /* it may be updating: send nothing */
+	/* Ready when it answers; echo off keeps the channel quiet (the parser
+	 * copes with either). */
+	(void)at_command(s->at, "ATE0", command_ms, NULL);
+	r = fota_session_identify(s, command_ms, &id);
+	if (r == -EPROTO)
+		return session_fail(res, r, "the module's answer to ATI has no \"Revision:\" line");
+	if (r < 0)
+		return session_fail(res, r, "the module on %s did not answer ATI/AT+CGSN: %s", s->port,
+				    qfota_strerror(r));
+	s->id = id;
+	fota_identity_to_result(&id, res);
+	return 0;
+}
+
+void fota_identity_to_result(const struct fota_identity *id, struct report_result *res)
+{
+	snprintf(res->model, sizeof(res->model), "%s", id->model);
+	snprintf(res->from, sizeof(res->from), "%s", id->revision);
+	snprintf(res->imei, sizeof(res->imei), "%s", id->imei);
+}
+
+int fota_session_open(const char *port, unsigned command_ms, struct report_result *res, struct fota_session **ret)
+{
+	_cleanup_(fota_session_closep) struct fota_session *s = NULL;
+	int r = fota_session_lock(port, res, &s);
+
+	if (r == 0)
+		r = fota_session_connect(s, command_ms, true, res);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+struct at_channel *fota_session_at(struct fota_session *s) { return s->at; }
+const struct usbxfer_module *fota_session_module(const struct fota_session *s) { return &s->module; }
+const char *fota_session_port(const struct fota_session *s) { return s->port; }
+const struct fota_identity *fota_session_identity(const struct fota_session *s) { return &s->id; }
+
+void fota_session_close(struct fota_session *s)
+{
+	if (!s)
+		return;
+	at_channel_free(s->at); /* the link with it: interface released, driver given back */
+	qfota_lock_release(s->lock);
+	free(s);
+}
