@@ -65,7 +65,7 @@ TEST_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_OPT) $(TEST_PKG_CFLAGS) \
 TEST_LIBS = $(TEST_PKG_LIBS) -lpthread -lm
 
 # qfota's own code: one static library, linked into the command and the tests.
-LIB_SRC := $(wildcard usbxfer/*.c udev/*.c) $(filter-out tool/main.c,$(wildcard tool/*.c))
+LIB_SRC := $(wildcard usbxfer/*.c udev/*.c) $(filter-out tool/cli/main.c,$(wildcard tool/*/*.c))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 # The virtual module: model + adapters; tests/vmodule/main.c is the runner.
 VM_SRC := $(filter-out tests/vmodule/main.c,$(wildcard tests/vmodule/*.c))
@@ -168,11 +168,11 @@ $(BUILD)/libtestcommon.a: $(TESTLIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 ifneq ($(VERSION),)
-$(BUILD)/obj/tool/main.o: QFOTA_CFLAGS += -DQFOTA_VERSION='"$(VERSION)"'
-$(BUILD)/obj/tool/main.o: debian/changelog
+$(BUILD)/obj/tool/cli/main.o: QFOTA_CFLAGS += -DQFOTA_VERSION='"$(VERSION)"'
+$(BUILD)/obj/tool/cli/main.o: debian/changelog
 endif
 
-$(BUILD)/qfota: $(BUILD)/obj/tool/main.o $(BUILD)/libqfota.a
+$(BUILD)/qfota: $(BUILD)/obj/tool/cli/main.o $(BUILD)/libqfota.a
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(QFOTA_LIBS) $(LDFLAGS)
 
 $(BUILD)/vmodule: $(BUILD)/obj/tests/vmodule/main.o $(BUILD)/libvmodule.a

@@ -1,6 +1,6 @@
 /* AT response assembly: bytes from the AT port, in chunks of any size (a line
  * may be split across USB packets), become classified lines. Pure: a small
- * state struct, no I/O, no allocation; the AT channel (tool/at.c) feeds it.
+ * state struct, no I/O, no allocation; the AT channel (tool/at/at.c) feeds it.
  *
  * Framing (QUECTEL_FACTS §2.1): the echo is the command as sent, up to its CR,
  * and is followed by the response's leading CR LF ("AT+COPS?\r\r\n+COPS: ...\r\n

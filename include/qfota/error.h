@@ -13,7 +13,7 @@
  *
  * The closed set: every errno a function of qfota returns is one of these
  * (tests/unit/test-error.c checks the code for any other). qfota_strerror
- * words each; qfota_exit_for (tool/exitcode.c) maps each to the exit code
+ * words each; qfota_exit_for (tool/report/exitcode.c) maps each to the exit code
  * in brackets (for the job's phase; "5|1": before|after the update began).
  * A system call's errno outside the set comes back as -EIO (qfota_errno()),
  * with the call's own words in the message.

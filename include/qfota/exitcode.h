@@ -1,4 +1,4 @@
-/* qfota's exit codes: one table, mapped in one place (tool/exitcode.c), and
+/* qfota's exit codes: one table, mapped in one place (tool/report/exitcode.c), and
  * documented in README.md and `qfota --help`. */
 #ifndef QFOTA_EXITCODE_H
 #define QFOTA_EXITCODE_H

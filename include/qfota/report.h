@@ -79,7 +79,7 @@ enum report_style report_style_pick(FILE *progress, bool json);
 int reporter_new(enum report_style style, FILE *data, FILE *progress, struct reporter **ret);
 /* A reporter that hands every event to fn, one call at a time (under the
  * reporter's lock, whichever thread emits): for renderers that live outside
- * report.c, such as the station's live table (tool/station_view.c). ev and
+ * report.c, such as the station's live table (tool/cli/station_view.c). ev and
  * its strings are valid only during the call. Returns 0 or -ENOMEM. */
 typedef void (*report_forward_fn)(void *user, const struct report_event *ev);
 int reporter_new_forward(report_forward_fn fn, void *user, struct reporter **ret);

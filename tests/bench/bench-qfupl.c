@@ -1,4 +1,4 @@
-/* bench qfupl_vs_stopwait R x: qfota's AT+QFUPL upload (tool/fota_upload.c,
+/* bench qfupl_vs_stopwait R x: qfota's AT+QFUPL upload (tool/fota/fota_upload.c,
  * run through fota_run, the upload phase timed from its JSON events) against
  * fwupd's stop-and-wait (2 KiB chunks, wait for the module's two 'A's after
  * each, facts §3.1), written here, on virtual EG25 modules with the "usb2"

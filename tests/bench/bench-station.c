@@ -43,7 +43,7 @@
  * through umockdev's preload, so that figure grows with the bed). A libudev
  * monitor thread timestamps each "add" uevent of 1-4.1. Each of 100 rounds:
  * open the link, udev_watch_new, AT+CFUN=1,1 (OK), close, udev_watch_wait_gone,
- * then the measured path is qfota's own after a reboot (tool/fota_follow.c
+ * then the measured path is qfota's own after a reboot (tool/fota/fota_follow.c
  * follow_reboot): udev_watch_wait_back, usbxfer_link_open (retried every 20 ms
  * on ENOENT/ENODEV/EACCES), then "AT\r" written (the figure: until that write
  * returns) and its OK (printed as reclaim_ok_p99_ms).

@@ -27,16 +27,16 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_TARGETS))
 
 # The qfota sources each target is built from (and its extra libraries).
-FUZZ_SRC_urc := tool/urc.c tool/atparse.c
-FUZZ_SRC_atparse := tool/atparse.c
-FUZZ_SRC_qfupl := tool/atparse.c
-FUZZ_SRC_url := tool/url.c
-FUZZ_SRC_codes := tool/codes.c tool/urc.c
-FUZZ_SRC_xor16 := tool/xor16.c
+FUZZ_SRC_urc := tool/at/urc.c tool/at/atparse.c
+FUZZ_SRC_atparse := tool/at/atparse.c
+FUZZ_SRC_qfupl := tool/at/atparse.c
+FUZZ_SRC_url := tool/at/url.c
+FUZZ_SRC_codes := tool/at/codes.c tool/at/urc.c
+FUZZ_SRC_xor16 := tool/at/xor16.c
 FUZZ_SRC_usbdesc := usbxfer/usbdesc.c
-FUZZ_SRC_audit := tool/audit.c tool/report.c tool/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_audit = $(FUZZ_JSON_LIBS)
-FUZZ_SRC_policy := tool/policy.c tool/audit.c tool/report.c tool/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_policy := tool/station/policy.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_policy = $(FUZZ_JSON_LIBS)
 
 FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)

@@ -2,7 +2,7 @@
  * that fail in every way the seeds and the hardware allow.
  *
  *  1. Every code of every error table of both seeds, read here from the seeds'
- *     own text (tests/data/seed-*.txt; never from qfota's tool/codes.c, so a
+ *     own text (tests/data/seed-*.txt; never from qfota's tool/at/codes.c, so a
  *     code qfota forgot is caught): the module fails with it in its phase.
  *  2. Unplug in every phase, END never coming, END without a reboot, a reboot
  *     without END, another port, another IMEI, garbage and truncated URCs, the

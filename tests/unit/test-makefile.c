@@ -143,7 +143,7 @@ static void test_make_needs_only_libusb_libudev_json_c(void **state)
 	if (r.status != 0)
 		print_error("make -n all:\n%s\n%s\n", r.out, r.err);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "tool/main.c"));
+	assert_non_null(strstr(r.out, "tool/cli/main.c"));
 	assert_null(strstr(r.out, "vmodule"));
 	tu_run_clear(&r);
 }

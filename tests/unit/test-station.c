@@ -12,7 +12,7 @@
 
 #include "qfota/exitcode.h"
 #include "qfota/station.h"
-#include "../../tool/station_view.h"
+#include "../../tool/cli/station_view.h"
 
 static void exit_one(const int codes[], size_t n, int expected)
 {
