@@ -12,6 +12,7 @@ static volatile sig_atomic_t cancel_all_flag;
 void usbxfer_cancel_all(void) { cancel_all_flag = 1; }
 void usbxfer_cancel_reset(void) { cancel_all_flag = 0; }
 bool usbxfer_cancel_requested(void) { return cancel_all_flag != 0; }
+const volatile sig_atomic_t *usbxfer_cancel_flag(void) { return &cancel_all_flag; }
 
 void usbxfer_link_cancel(struct usbxfer_link *link)
 {

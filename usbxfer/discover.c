@@ -293,12 +293,20 @@ static int port_cmp(const void *a, const void *b)
 }
 
 /* The port paths ("1-4.2") of every USB device with Quectel's vendor ID. */
+static void udev_unrefp(struct udev **u) { udev_unref(*u); }
+static void udev_enumerate_unrefp(struct udev_enumerate **e) { udev_enumerate_unref(*e); }
+
+static int ports_fail(int r)
+{
+	return qfota_log_errno(QFOTA_LOG_DEBUG, r, "listing USB devices with libudev: %s", strerror(-r));
+}
+
 static int quectel_ports(char (**ret_ports)[USBXFER_PORT_MAX], size_t *ret_n)
 {
-	struct udev *udev = udev_new();
-	struct udev_enumerate *e = NULL;
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
 	struct udev_list_entry *it;
-	char (*ports)[USBXFER_PORT_MAX] = NULL;
+	_cleanup_free_ char (*ports)[USBXFER_PORT_MAX] = NULL;
 	size_t n = 0, cap = 0;
 	int r;
 
@@ -313,8 +321,7 @@ static int quectel_ports(char (**ret_ports)[USBXFER_PORT_MAX], size_t *ret_n)
 	if (r >= 0)
 		r = udev_enumerate_scan_devices(e);
 	if (r < 0)
-		goto out;
-	r = 0;
+		return ports_fail(r);
 	udev_list_entry_foreach(it, udev_enumerate_get_list_entry(e)) {
 		const char *sys = strrchr(udev_list_entry_get_name(it), '/');
 
@@ -324,23 +331,14 @@ static int quectel_ports(char (**ret_ports)[USBXFER_PORT_MAX], size_t *ret_n)
 		if (n == cap) {
 			void *p = reallocarray(ports, cap ? cap * 2 : 16, sizeof(*ports));
 
-			if (!p) {
-				r = -ENOMEM;
-				goto out;
-			}
+			if (!p)
+				return ports_fail(-ENOMEM);
 			ports = p;
 			cap = cap ? cap * 2 : 16;
 		}
 		snprintf(ports[n++], USBXFER_PORT_MAX, "%s", sys);
 	}
-out:
-	udev_enumerate_unref(e);
-	udev_unref(udev);
-	if (r < 0) {
-		free(ports);
-		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "listing USB devices with libudev: %s", strerror(-r));
-	}
-	*ret_ports = ports;
+	*ret_ports = TAKE_PTR(ports);
 	*ret_n = n;
 	return 0;
 }

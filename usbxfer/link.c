@@ -253,6 +253,7 @@ static int setup_rx(struct usb_link *l)
 
 int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret)
 {
+	_cleanup_(usbxfer_link_closep) struct usbxfer_link *link = NULL;
 	struct usbdesc_layout layout;
 	struct usb_link *l;
 	int r;
@@ -262,49 +263,27 @@ int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	link = &l->base; /* from here on every return closes it: nothing left claimed */
 	l->base.ops = &usb_link_ops;
 	l->base.module = &l->module;
 	l->fd = -1;
 	snprintf(l->base.name, sizeof(l->base.name), "%s", port);
 	r = usbxfer_module_describe_port(port, &l->module, &layout);
-	if (r < 0) {
-		qfota_debug("%s: no USB device on this port (%s)", port, qfota_strerror(r));
-		goto fail;
-	}
-	if (l->module.vid != USBXFER_QUECTEL_VID && interface < 0) {
-		r = qfota_log_errno(QFOTA_LOG_DEBUG, -ENOENT, "%s: %04x:%04x is not a Quectel module",
-				    port, l->module.vid, l->module.pid);
-		goto fail;
-	}
+	if (r < 0)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "%s: no USB device on this port (%s)", port,
+				       qfota_strerror(r));
+	if (l->module.vid != USBXFER_QUECTEL_VID && interface < 0)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -ENOENT, "%s: %04x:%04x is not a Quectel module", port,
+				       l->module.vid, l->module.pid);
 	l->ifno = interface >= 0 ? interface : l->module.at_interface;
-	if (l->ifno < 0) {
-		r = qfota_log_errno(QFOTA_LOG_DEBUG, l->module.at_ambiguous ? -ENOTUNIQ : -ENXIO,
-				    "%s: %s", port, l->module.note);
-		goto fail;
-	}
-	r = find_endpoints(l, &layout);
-	if (r < 0)
-		goto fail;
-	r = usbxfer_ctx_new(&l->ctx);
-	if (r < 0)
-		goto fail;
-	r = open_node(l);
-	if (r < 0)
-		goto fail;
-	r = claim(l);
-	if (r < 0)
-		goto fail;
-	r = raise_dtr_rts(l);
-	if (r < 0)
-		goto fail;
-	r = setup_rx(l);
-	if (r < 0)
-		goto fail;
-	*ret = &l->base;
+	if (l->ifno < 0)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, l->module.at_ambiguous ? -ENOTUNIQ : -ENXIO, "%s: %s", port,
+				       l->module.note);
+	if ((r = find_endpoints(l, &layout)) < 0 || (r = usbxfer_ctx_new(&l->ctx)) < 0 || (r = open_node(l)) < 0 ||
+	    (r = claim(l)) < 0 || (r = raise_dtr_rts(l)) < 0 || (r = setup_rx(l)) < 0)
+		return r;
+	*ret = TAKE_PTR(link);
 	return 0;
-fail:
-	usbxfer_link_close(&l->base);
-	return r;
 }
 
 static void usb_close(struct usbxfer_link *link)

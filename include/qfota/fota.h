@@ -59,6 +59,10 @@ struct fota_job {
 	const volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM; may be NULL */
 };
 
+/* A job with every default: source, <upgrade_mode> 1, 50 download and 100
+ * update reports, fota_timeouts_default; nothing else set. */
+void fota_job_init(struct fota_job *job, enum fota_source source);
+
 /* Checks everything that needs no module (the package file, the URL against
  * the seeds' limits, the parameters; job->port may be NULL). Returns 0, or a
  * negative errno with ret->message saying what is wrong and what to do. */

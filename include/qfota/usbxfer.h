@@ -161,6 +161,7 @@ int usbxfer_link_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned
  * open), closes. The one exit path for every case: success, error, module
  * vanished, cancel. Accepts NULL. */
 void usbxfer_link_close(struct usbxfer_link *link);
+static inline void usbxfer_link_closep(struct usbxfer_link **link) { usbxfer_link_close(*link); }
 
 /* "1-4.2" or "/dev/ttyUSB2". */
 const char *usbxfer_link_name(const struct usbxfer_link *link);
@@ -179,6 +180,9 @@ void usbxfer_link_cancel(struct usbxfer_link *link);
 void usbxfer_cancel_all(void);
 void usbxfer_cancel_reset(void);
 bool usbxfer_cancel_requested(void);
+/* The process-wide flag itself, for the layers above that take a cancel
+ * flag (udev's waits, a job's): qfota has this one cancel flag. */
+const volatile sig_atomic_t *usbxfer_cancel_flag(void);
 
 /* ---- Streaming a package (stream.c) ------------------------------------ */
 

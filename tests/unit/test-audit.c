@@ -354,7 +354,7 @@ static void test_unsafe_paths_refused(void **state)
 	assert_int_equal(symlink(target, link), 0);
 	assert_int_equal(audit_append(link, "1-1", &res, 0), -ELOOP);
 	assert_int_equal(access(target, F_OK), -1);       /* nothing written through the link */
-	assert_int_equal(audit_append(tmp, "1-1", &res, 0), -EISDIR);
+	assert_int_equal(audit_append(tmp, "1-1", &res, 0), -EINVAL); /* a directory: EISDIR, in the closed set -EINVAL */
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_true(audit_append(fifo, "1-1", &res, 0) < 0); /* refused, and it did not block */
 	assert_int_equal(audit_append(NULL, "1-1", &res, 0), -EINVAL);

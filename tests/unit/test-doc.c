@@ -20,6 +20,7 @@
 #include "common/testutil.h"
 #include "qfota/codes.h"
 #include "qfota/exitcode.h"
+#include "qfota/fota.h"
 #include "qfota/policy.h"
 
 #define RUN_MS 30000
@@ -244,6 +245,40 @@ static void test_man_options(void **state)
 				fail_msg("the man page does not document %s (qfota %s --help)", opts.w[j],
 					 cmd ? cmd : "");
 		}
+	}
+}
+
+/* The man page states each deadline's default; the code has them once
+ * (fota_timeouts_default, which `qfota upgrade --help` prints): they agree. */
+static void test_man_timeout_defaults(void **state)
+{
+	struct fota_timeouts t;
+	const struct {
+		const char *opt;
+		unsigned ms;
+	} want[] = {
+		{ "\\-\\-timeout\\-command ", 0 }, { "\\-\\-timeout\\-start ", 0 },
+		{ "\\-\\-timeout\\-stall ", 0 }, { "\\-\\-timeout\\-download ", 0 },
+		{ "\\-\\-timeout\\-update\\-start ", 0 }, { "\\-\\-timeout\\-update\\-gap ", 0 },
+		{ "\\-\\-timeout\\-reboot ", 0 }, { "\\-\\-timeout\\-total ", 0 },
+	};
+	unsigned ms[8];
+
+	(void)state;
+	fota_timeouts_default(&t);
+	ms[0] = t.command_ms, ms[1] = t.start_ms, ms[2] = t.stall_ms, ms[3] = t.download_ms;
+	ms[4] = t.update_start_ms, ms[5] = t.update_gap_ms, ms[6] = t.reboot_ms, ms[7] = t.total_ms;
+	for (size_t i = 0; i < 8; i++) {
+		const char *p = strstr(man, want[i].opt), *d;
+		unsigned secs = 0;
+
+		if (!p)
+			fail_msg("qfota.1 has no %s", want[i].opt);
+		d = strstr(p, "(default ");
+		assert_non_null(d);
+		assert_int_equal(sscanf(d, "(default %u)", &secs), 1);
+		if (secs * 1000 != ms[i])
+			fail_msg("qfota.1 says %s defaults to %u s, the code to %u ms", want[i].opt, secs, ms[i]);
 	}
 }
 
@@ -553,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_man_renders),
 		cmocka_unit_test(test_man_commands),
 		cmocka_unit_test(test_man_options),
+		cmocka_unit_test(test_man_timeout_defaults),
 		cmocka_unit_test(test_man_exit_codes),
 		cmocka_unit_test(test_man_error_tables),
 		cmocka_unit_test(test_man_environment_files_examples),

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "qfota/fota.h"
 #include "qfota/report.h"
 #include "qfota/usbxfer.h"
 
@@ -63,9 +65,16 @@ unsigned *cli_timeout_field(struct fota_timeouts *t, int opt);
  * --timeout-*); opts is the caller's table, for option names. Returns 1 if
  * opt was one (job and *n_sources updated), 0 if not, -1 after a usage error
  * (already printed). */
-struct fota_job;
 int cli_job_option(const char *cmd, const struct option *opts, int opt, const char *arg, struct fota_job *job,
 		   int *n_sources);
+
+/* A job with fota_job_init's defaults and the process's cancel flag. */
+void cli_job_init(struct fota_job *job, enum fota_source source);
+/* What goes together (--cid with --apn): 0, or the usage error's exit code
+ * (already printed). */
+int cli_job_check(const char *cmd, const struct fota_job *job);
+/* The --timeout-* lines of a help text, each with its default. */
+void cli_print_timeout_help(FILE *f);
 
 /* --log, else $QFOTA_AUDIT_LOG ("" = off), else the default when root. */
 const char *cli_audit_path(const char *log_opt);
@@ -73,6 +82,11 @@ const char *cli_audit_path(const char *log_opt);
 /* Handles a selector option; returns 1 if opt was one, 0 if not, -1 after a
  * usage error (already printed). */
 int cli_select_option(const char *cmd, int opt, const char *arg, struct cli_select *sel);
+/* The command line of a subcommand that takes selectors, --json and --help
+ * alone (list, info). Returns -1 to go on, else the exit code to return
+ * (help printed: 0; a usage error, printed: 2). */
+int cli_parse_select_only(const char *cmd, int argc, char **argv, const char *help, struct cli_select *sel,
+			  bool *json);
 /* Resolves the selection to exactly one module; on failure prints why and how
  * to choose, and returns the exit code (2); 0 on success. */
 int cli_select_one(const char *cmd, const struct cli_select *sel, struct usbxfer_module *ret);
@@ -86,9 +100,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct option;
 const char *cli_option_name(const struct option *opts, int opt, char *buf, size_t cap);
 
-/* SIGINT/SIGTERM set this flag and cancel usbxfer's loops; the code paths
- * then release every module and give its driver back. */
+/* SIGINT/SIGTERM set qfota's one cancel flag (usbxfer_cancel_all); the code
+ * paths then release every module and give its driver back (signals.c). */
 void cli_signals_install(void);
+/* That flag, for a job's cancel and udev's waits. */
 const volatile sig_atomic_t *cli_cancel_flag(void);
 
 /* Parses seconds ("30", "0.5") into milliseconds. Returns 0 or -EINVAL. */

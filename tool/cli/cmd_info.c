@@ -32,8 +32,6 @@ static void first_line(const char *info, char *out, size_t cap)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_SELECT_LONG, { "json", no_argument, NULL, 'j' },
-					      { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct cli_select sel = { 0 };
 	struct usbxfer_module m;
 	_cleanup_(fota_session_closep) struct fota_session *s = NULL;
@@ -42,27 +40,11 @@ int cmd_info(int argc, char **argv)
 	struct at_response gmr;
 	char full[96];
 	bool json = cli_global()->json;
-	int opt, r;
+	int r;
 
-	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
-	while ((opt = getopt_long(argc, argv, "hj" CLI_SELECT_SHORT, opts, NULL)) != -1) {
-		r = cli_select_option("info", opt, optarg, &sel);
-		if (r < 0)
-			return QFOTA_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return QFOTA_EXIT_OK;
-		}
-		if (opt == 'j') {
-			json = true;
-			continue;
-		}
-		return cli_usage_error("info", "unknown option");
-	}
-	if (optind < argc)
-		return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
+	r = cli_parse_select_only("info", argc, argv, help, &sel, &json);
+	if (r >= 0)
+		return r;
 	r = cli_select_one("info", &sel, &m);
 	if (r)
 		return r;

@@ -38,33 +38,15 @@ static void print_json(const struct usbxfer_module *m)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_SELECT_LONG, { "json", no_argument, NULL, 'j' },
-					      { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct cli_select sel = { 0 };
 	struct usbxfer_module *all = NULL;
 	bool json = cli_global()->json;
 	size_t n = 0;
-	int opt, r;
+	int r;
 
-	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
-	while ((opt = getopt_long(argc, argv, "hj" CLI_SELECT_SHORT, opts, NULL)) != -1) {
-		r = cli_select_option("list", opt, optarg, &sel);
-		if (r < 0)
-			return QFOTA_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return QFOTA_EXIT_OK;
-		}
-		if (opt == 'j') {
-			json = true;
-			continue;
-		}
-		return cli_usage_error("list", "unknown option");
-	}
-	if (optind < argc)
-		return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+	r = cli_parse_select_only("list", argc, argv, help, &sel, &json);
+	if (r >= 0)
+		return r;
 	r = usbxfer_discover(&(struct usbxfer_select){ .port = sel.port, .serial = sel.serial, .model = sel.model,
 						       .vid = sel.vid, .pid = sel.pid },
 			     &all, &n);

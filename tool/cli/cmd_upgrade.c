@@ -32,15 +32,9 @@ static const char upgrade_help[] =
 	"  --upgrade-mode 0|1      1: update right after the download (default);\n"
 	"                          0: update at the module's next reboot\n"
 	"  --download-urcs N       download progress reports, 0 or 5-100 (default 50)\n"
-	"  --update-urcs N         update progress reports, 0 or 5-100 (default 100)\n"
-	"  --timeout-command S     final result of an AT command (default 10)\n"
-	"  --timeout-start S       start of the download after AT+QFOTADL (default 10)\n"
-	"  --timeout-stall S       the module takes no data (default 30)\n"
-	"  --timeout-download S    end of the download (default 600)\n"
-	"  --timeout-update-start S  START after the download or a reboot (default 300)\n"
-	"  --timeout-update-gap S  between update progress reports (default 120)\n"
-	"  --timeout-reboot S      the module back on its port after a reboot (default 120)\n"
-	"  --timeout-total S       the whole upgrade (default 1800)\n"
+	"  --update-urcs N         update progress reports, 0 or 5-100 (default 100)\n";
+/* then the --timeout-* lines (cli_print_timeout_help), then: */
+static const char upgrade_help_tail[] =
 	"  --json                  one JSON event per line on stdout; the last is the result\n"
 	"  --log FILE              append one JSON line per attempt to FILE (default when\n"
 	"                          root: " AUDIT_DEFAULT_PATH "; QFOTA_AUDIT_LOG overrides,\n"
@@ -71,8 +65,7 @@ static int run(int argc, char **argv, bool follow)
 		{ 0 },
 	};
 	const char *cmd = follow ? "follow" : "upgrade";
-	struct fota_job job = { .source = follow ? FOTA_SOURCE_FOLLOW : FOTA_SOURCE_FILE, .upgrade_mode = 1,
-				.download_urc_max = 50, .update_urc_max = 100, .cancel = cli_cancel_flag() };
+	struct fota_job job;
 	struct cli_select sel = { 0 };
 	struct usbxfer_module module;
 	struct report_result res;
@@ -82,7 +75,7 @@ static int run(int argc, char **argv, bool follow)
 	int opt, r, n_sources = 0;
 	char name[40];
 
-	fota_timeouts_default(&job.timeouts);
+	cli_job_init(&job, follow ? FOTA_SOURCE_FOLLOW : FOTA_SOURCE_FILE);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, NULL)) != -1) {
 		r = cli_select_option(cmd, opt, optarg, &sel);
@@ -101,7 +94,13 @@ static int run(int argc, char **argv, bool follow)
 			continue;
 		switch (opt) {
 		case 'h':
-			fputs(follow ? follow_help : upgrade_help, stdout);
+			if (follow) {
+				fputs(follow_help, stdout);
+			} else {
+				fputs(upgrade_help, stdout);
+				cli_print_timeout_help(stdout);
+				fputs(upgrade_help_tail, stdout);
+			}
 			return QFOTA_EXIT_OK;
 		case OPT_JSON: json = true; break;
 		case OPT_LOG: log_opt = optarg; break;
@@ -119,10 +118,8 @@ static int run(int argc, char **argv, bool follow)
 		return cli_usage_error(cmd, "what to upgrade with? Give a PACKAGE file, --url URL or --upload PACKAGE");
 	if (n_sources > 1)
 		return cli_usage_error(cmd, "give only one of PACKAGE, --url and --upload");
-	if (job.cid && !job.apn)
-		return cli_usage_error(cmd, "--cid comes with --apn");
-	if (job.apn && !job.cid)
-		return cli_usage_error(cmd, "--apn comes with --cid");
+	if ((r = cli_job_check(cmd, &job)) != 0)
+		return r;
 
 	if (reporter_new(report_style_pick(stderr, json), stdout, stderr, &rep) < 0)
 		return QFOTA_EXIT_FAILED;

@@ -56,10 +56,8 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 	int opt, r;
 	char name[40];
 
-	*c = (struct station_cli){ .job = { .source = FOTA_SOURCE_FILE, .upgrade_mode = 1, .download_urc_max = 50,
-					    .update_urc_max = 100, .cancel = cli_cancel_flag() },
-				   .json = cli_global()->json, .wait_ms = 10000 };
-	fota_timeouts_default(&c->job.timeouts);
+	*c = (struct station_cli){ .json = cli_global()->json, .wait_ms = 10000 };
+	cli_job_init(&c->job, FOTA_SOURCE_FILE);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, NULL)) != -1) {
 		if (opt == 'p') {
@@ -114,10 +112,8 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		return cli_usage_error(cmd, "give either a package for every module or --policy, not both");
 	if (c->job.upload_name && c->job.source != FOTA_SOURCE_UPLOAD)
 		return cli_usage_error(cmd, "--upload-name goes with --upload");
-	if (c->job.cid && !c->job.apn)
-		return cli_usage_error(cmd, "--cid comes with --apn");
-	if (c->job.apn && !c->job.cid)
-		return cli_usage_error(cmd, "--apn comes with --cid");
+	if ((r = cli_job_check(cmd, &c->job)) != 0)
+		return r;
 	if (auto_mode && c->n_ports != 1)
 		return cli_usage_error(cmd, "which port? auto needs --port PORT (what the unit passes as %%i)");
 	if (!auto_mode && c->n_ports && (c->all || c->filter.serial || c->filter.model || c->filter.vid))

@@ -214,18 +214,16 @@ static void row_result(struct row *r, const struct report_result *res)
 	}
 }
 
-void station_view_event(void *user, const struct report_event *ev)
+/* One event, under the view's lock. */
+static void view_event(struct station_view *v, const struct report_event *ev)
 {
-	struct station_view *v = user;
-	struct row *r;
+	struct row *r = row_of(v, ev->port);
 	bool table = v->style == STATION_VIEW_TABLE;
 
-	pthread_mutex_lock(&v->lock);
-	r = row_of(v, ev->port);
 	if (!r) { /* not a module's event: say it as it is */
 		if (ev->text && (ev->kind == REPORT_WARNING || !v->quiet) && !table)
 			fprintf(v->progress, "qfota: %s\n", ev->text);
-		goto out;
+		return;
 	}
 	switch (ev->kind) {
 	case REPORT_MESSAGE:
@@ -278,8 +276,15 @@ void station_view_event(void *user, const struct report_event *ev)
 	}
 	if (table && (ev->kind == REPORT_RESULT || qfota_now_ms() - v->last_draw_ms >= VIEW_REDRAW_MS))
 		draw_table(v, false);
-out:
-	if (!table)
+}
+
+void station_view_event(void *user, const struct report_event *ev)
+{
+	struct station_view *v = user;
+
+	pthread_mutex_lock(&v->lock);
+	view_event(v, ev);
+	if (v->style != STATION_VIEW_TABLE)
 		fflush(v->progress);
 	pthread_mutex_unlock(&v->lock);
 }

@@ -32,6 +32,13 @@ void fota_timeouts_default(struct fota_timeouts *t)
 	};
 }
 
+void fota_job_init(struct fota_job *job, enum fota_source source)
+{
+	*job = (struct fota_job){ .source = source, .upgrade_mode = 1, .download_urc_max = 50,
+				  .update_urc_max = 100 };
+	fota_timeouts_default(&job->timeouts);
+}
+
 /* Checks that need no module: the package file, the URL, the parameters. */
 static int preflight(struct fota_ctx *c, uint64_t *ret_size)
 {
