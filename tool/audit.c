@@ -221,6 +221,11 @@ int audit_append(const char *path, const char *port, const struct report_result 
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "audit: locking %s", path);
+	/* Where this line begins: every writer appends under the lock, so a line
+	 * that cannot be written whole (disk full) is cut off again, and the next
+	 * record does not land glued to half of it. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	len = strlen(line);
 	while (done < len) {
 		ssize_t n = write(fd, line + done, len - done);
@@ -228,11 +233,15 @@ int audit_append(const char *path, const char *port, const struct report_result 
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EIO;
+			if (done > 0 && ftruncate(fd, st.st_size) < 0)
+				qfota_debug("audit: cannot cut the half line off %s: %s", path, strerror(errno));
 			return qfota_log_errno(QFOTA_LOG_DEBUG, r, "audit: writing %s", path);
 		}
 		done += (size_t)n;
 	}
-	if ((flags & AUDIT_FSYNC) && fsync(fd) < 0)
+	/* The default log is the root station's record of what was flashed: on
+	 * disk before qfota says it is done. */
+	if (((flags & AUDIT_FSYNC) || strcmp(path, AUDIT_DEFAULT_PATH) == 0) && fsync(fd) < 0)
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -errno, "audit: fsync %s", path);
 	return 0; /* close() drops the lock */
 }

@@ -47,8 +47,10 @@ int audit_line_format(const char *port, const struct report_result *res, const s
 /* Appends the line of res to the log at path. When path is the default, its
  * directory is created 0750 if missing. Returns 0; -EINVAL; -ELOOP (path is a
  * symlink); -EPERM (not a regular file); -ENOMEM; the errno of
- * mkdir/open/flock/write/fsync (-EACCES, -ENOSPC, -EIO ...). A short write
- * (disk full) is finished under the same lock or reported. */
+ * mkdir/open/flock/write/fsync (-EACCES, -ENOSPC, -EFBIG, -EIO ...). A short
+ * write is finished under the same lock; a line that cannot be finished
+ * (disk full) is cut off again (ftruncate to where it began), so the file
+ * holds whole lines only. The default log is always fsync()ed. */
 int audit_append(const char *path, const char *port, const struct report_result *res, unsigned flags);
 
 /* Copies text into a malloc'd string with every token containing "://"

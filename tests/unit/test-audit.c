@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -239,6 +241,43 @@ static void test_append_redacts_credentials(void **state)
 	free(path);
 }
 
+/* Issue 16.10: a line that cannot be written whole (the disk fills up: here
+ * RLIMIT_FSIZE, which cuts the write the same way) is cut off again, so the
+ * next record starts on a line of its own. */
+static void test_append_disk_full(void **state)
+{
+	struct report_result res;
+	char *path = path_in_tmp("full.log"), *text;
+	struct rlimit old, lim;
+	struct stat st;
+	size_t lines = 0;
+
+	(void)state;
+	result_fill(&res);
+	assert_int_equal(audit_append(path, "1-1", &res, 0), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 40; /* room for 40 bytes of the next line */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(audit_append(path, "1-2", &res, 0), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_non_null(text = tu_read_file(path));
+	assert_int_equal(strlen(text), (size_t)st.st_size); /* the half line is gone */
+	free(text);
+	assert_int_equal(audit_append(path, "1-3", &res, 0), 0);
+	assert_non_null(text = tu_read_file(path));
+	for (const char *line = text, *nl; *line; line = nl + 1, lines++) {
+		assert_non_null(nl = strchr(line, '\n'));
+		json_object_put(parse_line(line, (size_t)(nl - line) + 1));
+	}
+	assert_int_equal(lines, 2);
+	free(text);
+	free(path);
+}
+
 static void test_append_mode_and_order(void **state)
 {
 	struct report_result res;
@@ -379,6 +418,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_every_field),
 		cmocka_unit_test(test_non_utf8),
+		cmocka_unit_test(test_append_disk_full),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_append_redacts_credentials),
 		cmocka_unit_test(test_append_mode_and_order),
