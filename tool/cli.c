@@ -101,6 +101,10 @@ void cli_signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A dropped SSH session (SIGHUP) or Ctrl-\ (SIGQUIT) would otherwise
+	 * kill qfota with the interface claimed and the driver unbound. */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

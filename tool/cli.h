@@ -86,7 +86,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct option;
 const char *cli_option_name(const struct option *opts, int opt, char *buf, size_t cap);
 
-/* SIGINT/SIGTERM set this flag and cancel usbxfer's loops; the code paths
+/* SIGINT, SIGTERM, SIGHUP and SIGQUIT set this flag and cancel usbxfer's loops; the code paths
  * then release every module and give its driver back. */
 void cli_signals_install(void);
 const volatile sig_atomic_t *cli_cancel_flag(void);

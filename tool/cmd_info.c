@@ -10,6 +10,7 @@
 #include "qfota/at.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/text.h"
 
 static const char help[] =
 	"Usage: qfota info [SELECTOR] [--json]\n"
@@ -101,8 +102,14 @@ int cmd_info(int argc, char **argv)
 	first_line(ati.info, "Revision: ", rev, sizeof(rev));
 	first_line(gmr.info, NULL, full, sizeof(full));
 	first_line(gsn.info, NULL, imei, sizeof(imei));
+	/* what the module said, shown safely (qfota/text.h) */
 	if (json) {
 		json_object *o = json_object_new_object();
+
+		text_utf8_sanitise(model);
+		text_utf8_sanitise(rev);
+		text_utf8_sanitise(full);
+		text_utf8_sanitise(imei);
 
 		json_object_object_add(o, "port", json_object_new_string(m.port));
 		json_object_object_add(o, "model", json_object_new_string(model));
@@ -112,8 +119,11 @@ int cmd_info(int argc, char **argv)
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
-		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port, model,
-		       rev, full, imei);
+		char e_model[4 * sizeof(model)], e_rev[4 * sizeof(rev)], e_full[4 * sizeof(full)], e_imei[4 * sizeof(imei)];
+
+		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port,
+		       text_display_escape(model, e_model, sizeof(e_model)), text_display_escape(rev, e_rev, sizeof(e_rev)),
+		       text_display_escape(full, e_full, sizeof(e_full)), text_display_escape(imei, e_imei, sizeof(e_imei)));
 	}
 	return QFOTA_EXIT_OK;
 }

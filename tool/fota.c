@@ -1,5 +1,6 @@
 /* One module's upgrade (include/qfota/fota.h): preflight, connect, command,
  * download; fota_follow.c takes it from there. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "fota_internal.h"
+#include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
 #include "qfota/lock.h"
@@ -215,21 +217,29 @@ static int preflight(struct fota_ctx *c, uint64_t *ret_size)
 			qfota_debug("fota: URL %s", parts.redacted);
 	}
 	if (j->source == FOTA_SOURCE_FILE || j->source == FOTA_SOURCE_UPLOAD) {
-		int fd = open(j->package_path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+		_cleanup_close_ int fd = open(j->package_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 		if (fd < 0)
 			return fota_fail(c, -errno, -1, "cannot read package %s: %s", j->package_path, strerror(errno));
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			return fota_fail(c, -EINVAL, -1, "package %s is not a regular file", j->package_path);
-		}
-		close(fd);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			return fota_fail(c, -EINVAL, -1, "package %s is not a regular file: give the package file itself",
+					 j->package_path);
 		if (st.st_size == 0)
 			return fota_fail(c, -EINVAL, -1, "package %s is empty: nothing to send", j->package_path);
 		*ret_size = (uint64_t)st.st_size;
+		c->package_fd = TAKE_FD(fd);
 	}
 	if (j->cid < 0 || j->cid > 16 || (j->cid > 0 && !j->apn))
 		return fota_fail(c, -EINVAL, -1, "--cid must be 1-16 and comes with --apn");
+	/* Both go between the quotes of an AT command: a '"' or a CR there would
+	 * end it and start another one. */
+	if (j->apn && !fota_apn_is_valid(j->apn))
+		return fota_fail(c, -EINVAL, -1, "--apn must be 1-%d letters, digits, '.', '-' and '_' "
+				 "(an access point name, e.g. internet or m2m.example.com)", FOTA_APN_MAX);
+	if (j->upload_name && !fota_upload_name_is_valid(j->upload_name))
+		return fota_fail(c, -EINVAL, -1, "--upload-name must be 1-%d letters, digits, '.', '-' and '_' "
+				 "(a file name on the module, e.g. dfota_update.bin)", FOTA_UPLOAD_NAME_MAX);
 	return 0;
 }
 
@@ -453,15 +463,12 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 		     "--timeout-start");
 	if (r < 0)
 		return r;
-	s.fd = open(c->job->package_path, O_RDONLY | O_CLOEXEC);
-	if (s.fd < 0 || fstat(s.fd, &s.st) < 0) {
+	s.fd = c->package_fd; /* preflight's: never opened again by path */
+	if (fstat(s.fd, &s.st) < 0) {
 		r = -errno;
-		if (s.fd >= 0)
-			close(s.fd);
 		return fota_fail(c, r, -1, "cannot read package %s: %s", c->job->package_path, strerror(-r));
 	}
 	if ((uint64_t)s.st.st_size != size) {
-		close(s.fd);
 		return fota_fail(c, -ESTALE, -1, "the package %s changed since it was checked (%llu bytes now, %llu "
 				 "announced to the module); nothing of it was sent", c->job->package_path,
 				 (unsigned long long)s.st.st_size, (unsigned long long)size);
@@ -472,7 +479,6 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 		r = stream_tail(c->link, &s, head, &opts, &sent);
 	else if (r == 0 && package_changed(&s))
 		r = -ESTALE; /* a tiny package: found out after it was sent */
-	close(s.fd);
 	if (r == -ESTALE)
 		return fota_fail(c, r, -1, "the package %s changed while it was streamed (after %llu of %llu bytes); "
 				 "stopped%s. Nothing may write the package during an upgrade", c->job->package_path,
@@ -541,14 +547,40 @@ static int send_command(struct fota_ctx *c, uint64_t size)
 	return 0;
 }
 
+static bool all_name_chars(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+bool fota_apn_is_valid(const char *apn)
+{
+	return apn && all_name_chars(apn, FOTA_APN_MAX);
+}
+
+bool fota_upload_name_is_valid(const char *name)
+{
+	/* "." and ".." name no file */
+	return name && all_name_chars(name, FOTA_UPLOAD_NAME_MAX) && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
 int fota_job_check(const struct fota_job *job, struct report_result *res)
 {
-	struct fota_ctx c = { .job = job, .res = res };
+	struct fota_ctx c = { .job = job, .res = res, .package_fd = -1 };
 	uint64_t size;
+	int r;
 
 	memset(res, 0, sizeof(*res));
 	res->module_code = -1;
-	return preflight(&c, &size);
+	r = preflight(&c, &size);
+	qfota_closep(&c.package_fd);
+	return r;
 }
 
 int fota_run(const struct fota_job *job, struct report_result *res)
@@ -558,7 +590,7 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 
 int fota_run_held(const struct fota_job *job, struct fota_held *held, struct report_result *res)
 {
-	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_PREFLIGHT, .end_code = -1,
+	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_PREFLIGHT, .end_code = -1, .package_fd = -1,
 			      .download_end_code = -1, .last_percent = -1 };
 	struct qfota_lock *lock = NULL;
 	uint64_t size = 0;
@@ -612,6 +644,7 @@ int fota_run_held(const struct fota_job *job, struct fota_held *held, struct rep
 	at_channel_free(c.at);
 	udev_watch_free(c.watch);
 	qfota_lock_release(lock);
+	qfota_closep(&c.package_fd);
 	res->phase = r == 0 ? FOTA_PHASE_DONE : c.phase;
 	res->total_ms = fota_now_ms() - c.t_start;
 	res->ok = r == 0 || r == -EALREADY;

@@ -77,7 +77,7 @@ void fota_held_free(struct fota_held *held)
 
 int fota_identify_port(const struct fota_job *job, struct report_result *res, struct fota_held **held)
 {
-	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_CONNECT, .end_code = -1,
+	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_CONNECT, .end_code = -1, .package_fd = -1,
 			      .download_end_code = -1, .last_percent = -1 };
 	int r;
 

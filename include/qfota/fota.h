@@ -58,6 +58,19 @@ struct fota_job {
 	const volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM; may be NULL */
 };
 
+/* The one grammar of the two strings that go into AT commands as the user
+ * gave them (AT+QICSGP, AT+QFUPL/AT+QFDEL/AT+QFOTADL), from the command line
+ * or a policy:
+ *   APN:         1-100 of [A-Za-z0-9._-]   (3GPP TS 23.003 §9.1: labels of
+ *                letters, digits, '-', joined by '.'; 100 octets; '_' seen in use)
+ *   upload name: 1-80 of [A-Za-z0-9._-], not "." or ".."
+ * Anything else (a '"', CR, '*' ...) could end the command or name other
+ * files: refused as bad input before anything is sent. */
+#define FOTA_APN_MAX 100
+#define FOTA_UPLOAD_NAME_MAX 80
+bool fota_apn_is_valid(const char *apn);
+bool fota_upload_name_is_valid(const char *name);
+
 /* Checks everything that needs no module (the package file, the URL against
  * the seeds' limits, the parameters; job->port may be NULL). Returns 0, or a
  * negative errno with ret->message saying what is wrong and what to do. */

@@ -180,6 +180,39 @@ static void test_non_utf8(void **state)
 	free(line);
 }
 
+/* Issue 16.7: well-formed UTF-8 is RFC 3629's. Overlong forms, surrogates and
+ * code points above U+10FFFF are not (Python's json and every strict reader
+ * reject them): each of their bytes becomes '?'. */
+static void utf8_one(const char *in, const char *want)
+{
+	struct report_result res;
+	char *line = NULL;
+	json_object *o;
+
+	result_fill(&res);
+	snprintf(res.message, sizeof(res.message), "%s", in);
+	assert_int_equal(audit_line_format("1-1", &res, NULL, "h", &line), 0);
+	o = parse_line(line, strlen(line));
+	assert_str_field(o, "message", want);
+	json_object_put(o);
+	free(line);
+}
+
+static void test_utf8_strict(void **state)
+{
+	(void)state;
+	utf8_one("a\xc0\xafz", "a??z");                 /* overlong '/' (2 bytes) */
+	utf8_one("a\xe0\x80\xafz", "a???z");            /* overlong '/' (3 bytes) */
+	utf8_one("a\xf0\x80\x80\xafz", "a????z");       /* overlong '/' (4 bytes) */
+	utf8_one("a\xed\xa0\x80z", "a???z");            /* U+D800, a surrogate */
+	utf8_one("a\xed\xbf\xbfz", "a???z");            /* U+DFFF */
+	utf8_one("a\xf4\x90\x80\x80z", "a????z");       /* U+110000 */
+	utf8_one("a\xf5\x80\x80\x80z", "a????z");       /* never a lead byte */
+	utf8_one("\xed\x9f\xbf\xee\x80\x80", "\xed\x9f\xbf\xee\x80\x80"); /* U+D7FF, U+E000: kept */
+	utf8_one("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"); /* U+10000, U+10FFFF */
+	utf8_one("\xe0\xa0\x80", "\xe0\xa0\x80");        /* U+0800, the first 3-byte form */
+}
+
 static void redact_one(const char *in, const char *want)
 {
 	char *out = NULL;
@@ -418,6 +451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_every_field),
 		cmocka_unit_test(test_non_utf8),
+		cmocka_unit_test(test_utf8_strict),
 		cmocka_unit_test(test_append_disk_full),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_append_redacts_credentials),
