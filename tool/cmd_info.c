@@ -10,6 +10,7 @@
 #include "qfota/at.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/lock.h"
 #include "qfota/text.h"
 
 static const char help[] =
@@ -46,6 +47,8 @@ int cmd_info(int argc, char **argv)
 	struct cli_select sel = { 0 };
 	struct usbxfer_module m;
 	struct usbxfer_link *link = NULL;
+	_cleanup_lock_ struct qfota_lock *lock = NULL;
+	pid_t holder = 0;
 	struct at_channel *at = NULL;
 	struct at_response ati, gmr, gsn;
 	char model[40] = "", rev[80], full[96], imei[32];
@@ -74,6 +77,18 @@ int cmd_info(int argc, char **argv)
 	r = cli_select_one("info", &sel, &m);
 	if (r)
 		return r;
+	/* One qfota per module: info's ATI between the reboots of another
+	 * qfota's upgrade would be the very interleaving the lock prevents. */
+	r = qfota_lock_port(m.port, &holder, &lock);
+	if (r == -EBUSY) {
+		fprintf(stderr, "qfota info: port %s is busy: qfota (PID %ld) is already working on it\n", m.port,
+			(long)holder);
+		return QFOTA_EXIT_ACCESS;
+	}
+	if (r < 0) {
+		fprintf(stderr, "qfota info: cannot lock port %s: %s (set QFOTA_LOCK_DIR?)\n", m.port, qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
 	r = usbxfer_link_open(m.port, -1, &link);
 	if (r < 0) {
 		fprintf(stderr, "qfota info: cannot claim the module on %s: %s\n", m.port, qfota_strerror(r));

@@ -426,6 +426,26 @@ static void test_hangup_releases(void **state)
 	}
 }
 
+/* 16.3: qfota info takes the port's lock like every other command: with the
+ * lock held (here by flock(1), as another qfota holds it), info says busy
+ * (exit 4) and sends nothing. */
+static void test_info_takes_the_lock(void **state)
+{
+	const char *dir = *state;
+	char qf[256], script[1024];
+	struct qrun q;
+
+	snprintf(script, sizeof(script),
+		 "d=${QFOTA_LOCK_DIR:?}; mkdir -p \"$d\"; flock \"$d/1-1.lock\" sleep 5 & h=$!; sleep 0.5; "
+		 "%s info --port 1-1; echo exit=$?; kill $h; wait $h 2>/dev/null; true",
+		 tu_build_path("qfota", qf, sizeof(qf)));
+	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL }, script, RUN_MS);
+	qrun_assert_says(&q, "exit=4\n");
+	qrun_assert_says(&q, "busy");
+	qrun_assert_nothing_sent(&q, "1-1");
+	qrun_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +459,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_at_injection_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_releases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_takes_the_lock, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-security", tests, NULL, NULL);
 }
