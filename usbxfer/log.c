@@ -36,11 +36,20 @@ void qfota_log_set_sink(qfota_log_sink sink, void *user)
 static void log_va(enum qfota_log_level level, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "error", "warning", "info", "debug" };
-	char msg[1024];
+	char raw[1024], msg[4 * sizeof(raw)];
+	size_t o = 0;
 
 	if (level > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* A message may quote what a module said: no control byte reaches the
+	 * terminal or the journal raw (ESC ] 0; retitles a terminal). */
+	for (const unsigned char *p = (const unsigned char *)raw; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(msg + o, sizeof(msg) - o, "\\x%02x", *p);
+		else
+			msg[o++] = (char)*p;
+	msg[o] = '\0';
 	if (log_sink)
 		log_sink(level, msg, log_sink_user);
 	else

@@ -16,6 +16,19 @@
 
 struct at_channel;
 
+/* The one grammar of the two strings that go into AT commands as the user
+ * gave them (AT+QICSGP, AT+QFUPL/AT+QFDEL/AT+QFOTADL), from the command line
+ * or a policy:
+ *   APN:         1-100 of [A-Za-z0-9._-]   (3GPP TS 23.003 §9.1: labels of
+ *                letters, digits, '-', joined by '.'; 100 octets; '_' seen in use)
+ *   upload name: 1-80 of [A-Za-z0-9._-], not "." or ".."
+ * Anything else (a '"', CR, '*' ...) could end the command or name other
+ * files: refused as bad input before anything is sent. */
+#define AT_APN_MAX 100
+#define AT_FILE_NAME_MAX 80
+bool at_apn_is_valid(const char *apn);
+bool at_file_name_is_valid(const char *name);
+
 /* Called for each line that is not part of a command's answer: URCs, and
  * information lines nobody asked for. line is valid only during the call. */
 typedef void (*at_unsolicited_fn)(void *user, const struct at_line *line);

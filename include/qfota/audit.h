@@ -8,13 +8,13 @@
  *   "code":505,"phase":"update","message":"...","total_ms":...,
  *   "download_ms":...,"update_ms":...,"reboot_ms":...}
  * "code" is the module's own code (FOTA <err>, CME), null when it gave none;
- * "errno" is qfota's negative errno, 0 on success. Strings are UTF-8 (bytes
- * that are not become '?').
+ * "errno" is qfota's negative errno, 0 on success. Strings are well-formed
+ * UTF-8 (text_utf8_sanitise: bytes that are not, overlong forms, surrogates
+ * and code points above U+10FFFF, become '?').
  *
- * Credentials never land in the file: every string field is passed through a
- * redaction that rewrites each whitespace-separated token containing "://"
- * with url_redact() (user and password become ***), whether or not the caller
- * already redacted it (defence in depth).
+ * Credentials never land in the file: every string field is passed through
+ * url_redact_text() (the userinfo of every URL becomes ***), whether or not
+ * the caller already redacted it (defence in depth).
  *
  * Appending: open(O_WRONLY|O_APPEND|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0640), an
  * exclusive flock() around one write() of the whole line, so that lines of
@@ -47,12 +47,14 @@ int audit_line_format(const char *port, const struct report_result *res, const s
 /* Appends the line of res to the log at path. When path is the default, its
  * directory is created 0750 if missing. Returns 0; -EINVAL; -ELOOP (path is a
  * symlink); -EPERM (not a regular file); -ENOMEM; the errno of
- * mkdir/open/flock/write/fsync (-EACCES, -ENOSPC, -EIO ...). A short write
- * (disk full) is finished under the same lock or reported. */
+ * mkdir/open/flock/write/fsync (-EACCES, -ENOSPC, -EFBIG, -EIO ...). A short
+ * write is finished under the same lock; a line that cannot be finished
+ * (disk full) is cut off again (ftruncate to where it began), so the file
+ * holds whole lines only. The default log is always fsync()ed. */
 int audit_append(const char *path, const char *port, const struct report_result *res, unsigned flags);
 
-/* Copies text into a malloc'd string with every token containing "://"
- * passed through url_redact(). Returns 0 and *ret; -EINVAL, -ENOMEM. */
+/* Copies text into a malloc'd string with the userinfo of every URL in it
+ * hidden (url_redact_text). Returns 0 and *ret; -EINVAL, -ENOMEM. */
 int audit_redact(const char *text, char **ret);
 
 #endif

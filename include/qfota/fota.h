@@ -63,6 +63,7 @@ struct fota_job {
  * update reports, fota_timeouts_default; nothing else set. */
 void fota_job_init(struct fota_job *job, enum fota_source source);
 
+
 /* Checks everything that needs no module (the package file, the URL against
  * the seeds' limits, the parameters; job->port may be NULL). Returns 0, or a
  * negative errno with ret->message saying what is wrong and what to do. */

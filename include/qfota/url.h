@@ -80,4 +80,17 @@ int url_parse(const char *url, enum url_reason *reason, struct url_parts *ret);
  * or -E2BIG when buf is too small (buf then holds "" if cap > 0), -EINVAL. */
 int url_redact(const char *url, char *buf, size_t cap);
 
+/* The one redaction rule for free text (AT traces and echoes, errors, JSON,
+ * the audit log): copies text into buf with the userinfo of every URL in it
+ * replaced as url_redact() does. A URL is what follows each "://" up to the
+ * first byte the grammar above does not allow in a URL (a quote, a space, a
+ * control or non-ASCII byte, the end); its userinfo ends at the last '@' of
+ * that span. A user or password may hold ',' ';' '/' and '@' (RFC 3986 allows
+ * the first two raw, our grammar the others): none of them ends the span, so
+ * none lets a credential through; a path with an '@' is over-redacted, which
+ * is safe. The output is at most 3 * strlen(text) + 1 bytes.
+ * Returns the length written, or -E2BIG when buf is too small (buf then holds
+ * "" if cap > 0), -EINVAL. */
+int url_redact_text(const char *text, char *buf, size_t cap);
+
 #endif

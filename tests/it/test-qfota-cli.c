@@ -59,24 +59,6 @@ static void test_list_and_info(void **state)
 }
 
 /* 502 and 510 mean different things on EC200U and DFOTA modules. */
-/* info reaches the module through the one module session: it takes the
- * port's lock, so it stays off a module another qfota works on (the lock
- * held here by flock(1), as qfota holds it), and says who holds it. */
-static void test_info_takes_the_lock(void **state)
-{
-	struct qrun q;
-
-	qrun_script(&q, *state, (const char *const[]){ "--profile", "eg25", NULL },
-		    "d=${QFOTA_LOCK_DIR:?}; mkdir -p -m 755 \"$d\"; touch \"$d/1-1.lock\"; chmod 644 \"$d/1-1.lock\"; "
-		    "flock \"$d/1-1.lock\" \"$QFOTA\" info --port 1-1; echo \"info-exit=$?\"",
-		    RUN_MS);
-	qrun_assert_says(&q, "info-exit=4");
-	qrun_assert_says(&q, "port 1-1 is busy");
-	qrun_assert_nothing_sent(&q, "1-1");
-	qrun_assert_released(&q, "1-1");
-	qrun_clear(&q);
-}
-
 static void test_explain(void **state)
 {
 	struct tu_run r;
@@ -227,7 +209,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list_and_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_info_takes_the_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdp_setup, setup, teardown),

@@ -1,4 +1,5 @@
-/* Security of the real build/qfota against virtual modules:
+/* Security of the real build/qfota against virtual modules (issue 16's items
+ * named "16.N" below):
  *  - credentials in FTP/HTTP URLs never appear in any output: terminal lines,
  *    JSON, the audit log, stderr (the journal under systemd), `-v -v` debug;
  *    on success, on the module's failure, on bad URLs, in a station;
@@ -11,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "common/qfota-run.h"
 #include "common/testutil.h"
@@ -108,6 +111,11 @@ static void test_credentials_never_printed(void **state)
 	run_url_case(dir, "FTP, timeout (609)", ftp, ftp, "code:609", 5, USER, PASS);
 	run_url_case(dir, "FTP, unplugged in the update", ftp, ftp, "unplug-update:10", 7, USER, PASS);
 	run_url_case(dir, "FTP, the module refuses the command", ftp, ftp, "error", 5, USER, PASS);
+	/* 16.1: ',' in the user and the password (RFC 3986 allows it raw): the
+	 * trace of the command and the module's echo hide both */
+	run_url_case(dir, "FTP, a comma in the user and the password",
+		     "FTP://" USER ",x:Pw0rd,S3cr3tZ@fota.example.com/EC200U.pack",
+		     "FTP://" USER ",x:Pw0rd,S3cr3tZ@fota.example.com/EC200U.pack", NULL, 0, USER, "S3cr3tZ");
 	/* bad URLs: refused before anything is sent; the message must not echo them */
 	snprintf(longpass, sizeof(longpass), "%s%s%s%s%s", PASS, PASS, PASS, PASS, PASS); /* 60 bytes */
 	snprintf(longurl, sizeof(longurl), "FTP://%s:%s@fota.example.com/EC200U.pack", USER, longpass);
@@ -224,6 +232,220 @@ static void test_upload_changed_while_streamed(void **state)
 	qrun_clear(&q);
 }
 
+/* RFC 3629, by decoding: independent of qfota's own check. */
+static bool utf8_strict(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		unsigned c = p[i], n, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		if (i + n >= len)
+			return false;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < (n == 1 ? 0x80u : n == 2 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* An upgrade of a module that sends `n` hostile reports before its first real
+ * one (the vmodule's hostile fault: terminal escapes, bytes that are not
+ * UTF-8, unknown words). */
+static void run_hostile(struct qrun *q, const char *dir, unsigned n, bool json)
+{
+	char pkg[128], fault[32];
+	const char *plain[] = { "upgrade", "--port", "1-1", pkg, NULL };
+	const char *js[] = { "--json", "upgrade", "--port", "1-1", pkg, NULL };
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	snprintf(fault, sizeof(fault), "hostile:%u", n);
+	qrun_pack("ec200u", 50000, pkg, NULL);
+	qrun(q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", fault, NULL }, json ? js : plain, RUN_MS);
+	if (q->run.status != 0)
+		fail_run(q, "the hostile reports should have been ignored (exit 0)");
+	qrun_assert_released(q, "1-1");
+}
+
+/* 16.5: what the module says never reaches the terminal raw: no ESC, no BEL;
+ * it is shown escaped. */
+static void test_device_strings_escaped(void **state)
+{
+	struct qrun q;
+
+	run_hostile(&q, *state, 3, false);
+	if (strchr(q.run.out, '\x1b') || strchr(q.run.err, '\x1b') || strchr(q.run.out, '\a') ||
+	    strchr(q.run.err, '\a'))
+		fail_run(&q, "a control byte from the module reached the terminal");
+	qrun_assert_says(&q, "\\x1b]0;owned\\x07\\x1b[2J");
+	qrun_clear(&q);
+}
+
+/* 16.6: --json lines are strict UTF-8 and JSON, whatever the module sent. */
+static void test_json_is_utf8(void **state)
+{
+	struct qrun q;
+	size_t lines = 0;
+
+	run_hostile(&q, *state, 3, true);
+	for (const char *line = q.run.out, *nl; *line; line = nl + 1, lines++) {
+		json_tokener *tok = json_tokener_new();
+		json_object *o;
+
+		if (!(nl = strchr(line, '\n')))
+			fail_run(&q, "the last JSON line has no newline");
+		if (!utf8_strict(line, (size_t)(nl - line)))
+			fail_run(&q, "a JSON line is not UTF-8");
+		o = json_tokener_parse_ex(tok, line, (int)(nl - line));
+		if (!o || json_tokener_get_error(tok) != json_tokener_success)
+			fail_run(&q, "a JSON line does not parse");
+		json_object_put(o);
+		json_tokener_free(tok);
+	}
+	assert_true(lines > 3);
+	if (!strstr(q.run.out, "\"warning\""))
+		fail_run(&q, "the hostile reports were not reported as warnings");
+	qrun_clear(&q);
+}
+
+/* 16.9: a module that floods its port with garbled or unknown reports gets a
+ * few warnings, then one that says the rest are not shown. */
+static void test_odd_reports_rate_limited(void **state)
+{
+	struct qrun q;
+
+	run_hostile(&q, *state, 60, false);
+	if (tu_count(q.run.err, "warning:") > 8)
+		fail_run(&q, "one warning per garbled report: unbounded");
+	qrun_assert_says(&q, "further ones are not shown");
+	qrun_clear(&q);
+}
+
+/* 16.8: an APN or an upload name that would break out of the AT command's
+ * quotes (a second command, a wildcard delete) is bad input: exit 2, nothing
+ * sent to the module. */
+static void test_at_injection_refused(void **state)
+{
+	const char *dir = *state;
+	char pkg[128];
+	struct qrun q;
+
+	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL },
+	     (const char *const[]){ "upgrade", "--port", "1-1", "--url", "http://fota.example.com/EC200U.pack", "--cid",
+				    "1", "--apn", "inet\",\"\",\"\",1\rAT+QFDEL=\"*", NULL },
+	     RUN_MS);
+	qrun_assert_exit(&q, 2);
+	qrun_assert_says(&q, "--apn must be");
+	qrun_assert_nothing_sent(&q, "1-1");
+	qrun_clear(&q);
+
+	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", dir);
+	qrun_pack("eg25", 50000, pkg, NULL);
+	for (int i = 0; i < 2; i++) {
+		qrun(&q, dir, (const char *const[]){ "--profile", "eg25", NULL },
+		     (const char *const[]){ "upgrade", "--port", "1-1", "--upload", pkg, "--upload-name",
+					    i ? "x\"\rAT+QFDEL=\"*" : "*", NULL },
+		     RUN_MS);
+		qrun_assert_exit(&q, 2);
+		qrun_assert_says(&q, "--upload-name must be");
+		qrun_assert_nothing_sent(&q, "1-1");
+		qrun_clear(&q);
+	}
+}
+
+/* 16.11: a FIFO given as the package or the policy is refused at once (it
+ * used to block forever in open()). The deadline is what is tested here. */
+static void test_fifo_refused(void **state)
+{
+	const char *dir = *state;
+	char fifo[128];
+	struct qrun q;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL },
+	     (const char *const[]){ "upgrade", "--port", "1-1", fifo, NULL }, 30000);
+	qrun_assert_exit(&q, 2);
+	qrun_assert_says(&q, "not a regular file");
+	qrun_assert_nothing_sent(&q, "1-1");
+	qrun_clear(&q);
+	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL },
+	     (const char *const[]){ "station", "--all", "--policy", fifo, NULL }, 30000);
+	qrun_assert_exit(&q, 2);
+	qrun_assert_says(&q, "not a regular file");
+	qrun_assert_nothing_sent(&q, "1-1");
+	qrun_clear(&q);
+}
+
+/* 16.15: SIGHUP (a dropped SSH session) and SIGQUIT stop qfota like SIGINT:
+ * the module is released and its driver given back (exit 130). */
+static void test_hangup_releases(void **state)
+{
+	const char *dir = *state;
+	static const char *const sigs[] = { "HUP", "QUIT" };
+	char pkg[128], qf[256], script[2048];
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 50000, pkg, NULL);
+	for (size_t k = 0; k < 2; k++) {
+		struct qrun q;
+
+		snprintf(script, sizeof(script),
+			 "rm -f %s/sig.out %s/sig.err; "
+			 "%s upgrade --port 1-1 %s >%s/sig.out 2>%s/sig.err & p=$!; n=0; "
+			 "until grep -qx '1-1: download: streaming the package' %s/sig.err; do n=$((n+1)); "
+			 "if [ $n -gt 1200 ]; then echo never-reached; break; fi; sleep 0.05; done; "
+			 "kill -%s $p; wait $p; echo exit=$?; cat %s/sig.out %s/sig.err",
+			 dir, dir, tu_build_path("qfota", qf, sizeof(qf)), pkg, dir, dir, dir, sigs[k], dir, dir);
+		print_message("signal: SIG%s in the FILE stream\n", sigs[k]);
+		qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "nak", NULL }, script,
+			    RUN_MS);
+		if (strstr(q.run.out, "never-reached"))
+			fail_run(&q, "qfota never reached the stream");
+		qrun_assert_says(&q, "exit=130\n");
+		qrun_assert_says(&q, "interrupted");
+		qrun_assert_released(&q, "1-1");
+		qrun_clear(&q);
+	}
+}
+
+/* 16.3: qfota info takes the port's lock like every other command: with the
+ * lock held (here by flock(1), as another qfota holds it), info says busy
+ * (exit 4) and sends nothing. */
+static void test_info_takes_the_lock(void **state)
+{
+	const char *dir = *state;
+	char qf[256], script[1024];
+	struct qrun q;
+
+	snprintf(script, sizeof(script),
+		 "d=${QFOTA_LOCK_DIR:?}; mkdir -p \"$d\"; flock \"$d/1-1.lock\" sleep 5 & h=$!; sleep 0.5; "
+		 "%s info --port 1-1; echo exit=$?; kill $h; wait $h 2>/dev/null; true",
+		 tu_build_path("qfota", qf, sizeof(qf)));
+	qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL }, script, RUN_MS);
+	qrun_assert_says(&q, "exit=4\n");
+	qrun_assert_says(&q, "busy");
+	qrun_assert_nothing_sent(&q, "1-1");
+	qrun_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +453,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_credentials_station, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_package_changed_while_streamed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_changed_while_streamed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_strings_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_is_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_reports_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_injection_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_releases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_takes_the_lock, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-security", tests, NULL, NULL);
 }

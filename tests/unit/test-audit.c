@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,6 +180,39 @@ static void test_non_utf8(void **state)
 	free(line);
 }
 
+/* Issue 16.7: well-formed UTF-8 is RFC 3629's. Overlong forms, surrogates and
+ * code points above U+10FFFF are not (Python's json and every strict reader
+ * reject them): each of their bytes becomes '?'. */
+static void utf8_one(const char *in, const char *want)
+{
+	struct report_result res;
+	char *line = NULL;
+	json_object *o;
+
+	result_fill(&res);
+	snprintf(res.message, sizeof(res.message), "%s", in);
+	assert_int_equal(audit_line_format("1-1", &res, NULL, "h", &line), 0);
+	o = parse_line(line, strlen(line));
+	assert_str_field(o, "message", want);
+	json_object_put(o);
+	free(line);
+}
+
+static void test_utf8_strict(void **state)
+{
+	(void)state;
+	utf8_one("a\xc0\xafz", "a??z");                 /* overlong '/' (2 bytes) */
+	utf8_one("a\xe0\x80\xafz", "a???z");            /* overlong '/' (3 bytes) */
+	utf8_one("a\xf0\x80\x80\xafz", "a????z");       /* overlong '/' (4 bytes) */
+	utf8_one("a\xed\xa0\x80z", "a???z");            /* U+D800, a surrogate */
+	utf8_one("a\xed\xbf\xbfz", "a???z");            /* U+DFFF */
+	utf8_one("a\xf4\x90\x80\x80z", "a????z");       /* U+110000 */
+	utf8_one("a\xf5\x80\x80\x80z", "a????z");       /* never a lead byte */
+	utf8_one("\xed\x9f\xbf\xee\x80\x80", "\xed\x9f\xbf\xee\x80\x80"); /* U+D7FF, U+E000: kept */
+	utf8_one("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"); /* U+10000, U+10FFFF */
+	utf8_one("\xe0\xa0\x80", "\xe0\xa0\x80");        /* U+0800, the first 3-byte form */
+}
+
 static void redact_one(const char *in, const char *want)
 {
 	char *out = NULL;
@@ -235,6 +270,43 @@ static void test_append_redacts_credentials(void **state)
 	assert_str_field(o, "message", "download from ftp://***:***@ftp.example.com/EC200U.pack failed: FTPEND,601");
 	assert_str_field(o, "from", "ftp://***:***@h/f");
 	json_object_put(o);
+	free(text);
+	free(path);
+}
+
+/* Issue 16.10: a line that cannot be written whole (the disk fills up: here
+ * RLIMIT_FSIZE, which cuts the write the same way) is cut off again, so the
+ * next record starts on a line of its own. */
+static void test_append_disk_full(void **state)
+{
+	struct report_result res;
+	char *path = path_in_tmp("full.log"), *text;
+	struct rlimit old, lim;
+	struct stat st;
+	size_t lines = 0;
+
+	(void)state;
+	result_fill(&res);
+	assert_int_equal(audit_append(path, "1-1", &res, 0), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 40; /* room for 40 bytes of the next line */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(audit_append(path, "1-2", &res, 0), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_non_null(text = tu_read_file(path));
+	assert_int_equal(strlen(text), (size_t)st.st_size); /* the half line is gone */
+	free(text);
+	assert_int_equal(audit_append(path, "1-3", &res, 0), 0);
+	assert_non_null(text = tu_read_file(path));
+	for (const char *line = text, *nl; *line; line = nl + 1, lines++) {
+		assert_non_null(nl = strchr(line, '\n'));
+		json_object_put(parse_line(line, (size_t)(nl - line) + 1));
+	}
+	assert_int_equal(lines, 2);
 	free(text);
 	free(path);
 }
@@ -379,6 +451,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_every_field),
 		cmocka_unit_test(test_non_utf8),
+		cmocka_unit_test(test_utf8_strict),
+		cmocka_unit_test(test_append_disk_full),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_append_redacts_credentials),
 		cmocka_unit_test(test_append_mode_and_order),

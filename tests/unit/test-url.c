@@ -307,6 +307,56 @@ static void test_redact(void **state)
 	assert_int_equal(url_redact("x", NULL, 4), -EINVAL);
 }
 
+/* Issue 16.1: one rule for free text (AT traces and echoes, errors, JSON,
+ * the audit log), by the URL grammar: ',' ';' '/' '@' in a user or password
+ * never end the URL. */
+static void redact_text_one(const char *in, const char *want, const char *secret)
+{
+	char buf[512];
+	int n = url_redact_text(in, buf, sizeof(buf));
+
+	if (n < 0 || strcmp(buf, want) != 0)
+		fail_msg("url_redact_text(\"%s\") = %d \"%s\", expected \"%s\"", in, n, buf, want);
+	assert_int_equal((size_t)n, strlen(want));
+	if (secret)
+		assert_null(strstr(buf, secret));
+}
+
+static void test_redact_text(void **state)
+{
+	char small[8];
+
+	(void)state;
+	redact_text_one("", "", NULL);
+	redact_text_one("no URL: user:pass@host", "no URL: user:pass@host", NULL);
+	/* the trace of the command and the module's echo */
+	redact_text_one("AT+QFOTADL=\"FTP://QfUsEr7x:Pw0rd,S3cr3tZ@fota.example.com/EC200U.pack\"\\r",
+			"AT+QFOTADL=\"FTP://***:***@fota.example.com/EC200U.pack\"\\r", "S3cr3tZ");
+	redact_text_one("ftp://us,er:pa,ss@h/f", "ftp://***:***@h/f", "ss");
+	redact_text_one("ftp://user:p;w=1@h/f", "ftp://***:***@h/f", "p;w");
+	redact_text_one("ftp://user:a@b@h/f", "ftp://***:***@h/f", "a@b");
+	redact_text_one("ftp://user:a/b@h/f", "ftp://***:***@h/f", "a/b");
+	redact_text_one("ftp://only,user@h/f,x", "ftp://***@h/f,x", "only");
+	redact_text_one("ftp://h/plain.pack", "ftp://h/plain.pack", NULL);
+	/* two URLs, each on its own; text around them kept */
+	redact_text_one("a ftp://u:p1,x@h/1 b 'ftp://v:p2@h/2' c", "a ftp://***:***@h/1 b 'ftp://***:***@h/2' c", "p1");
+	/* a space, quote or control byte ends a URL */
+	redact_text_one("ftp://h/f @x", "ftp://h/f @x", NULL);
+	redact_text_one("ftp://u:p@h/f\r\nOK", "ftp://***:***@h/f\r\nOK", NULL);
+	/* an '@' in the path: over-redacted, which is safe */
+	redact_text_one("http://h/a@b", "http://***@b", NULL);
+	/* the most a URL grows: 5 bytes to 11, within 3 * strlen + 1 */
+	assert_int_equal(url_redact_text("://:@", small, sizeof(small)), -E2BIG);
+	assert_string_equal(small, "");
+	assert_int_equal(url_redact_text("://@", small, sizeof(small)), 7);
+	assert_string_equal(small, "://***@");
+	assert_int_equal(url_redact_text("ftp://u:p@h/f", small, sizeof(small)), -E2BIG);
+	assert_string_equal(small, "");
+	assert_int_equal(url_redact_text("x", small, 0), -E2BIG);
+	assert_int_equal(url_redact_text(NULL, small, sizeof(small)), -EINVAL);
+	assert_int_equal(url_redact_text("x", NULL, 4), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_total_length),
 		cmocka_unit_test(test_reason_strings),
 		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_redact_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

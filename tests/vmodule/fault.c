@@ -30,6 +30,7 @@ static const struct {
 	{ "never-back", VM_FAULT_NEVER_BACK, 0 },
 	{ "imei-change", VM_FAULT_IMEI_CHANGE, 0 },
 	{ "nak", VM_FAULT_NAK, 0 },
+	{ "hostile", VM_FAULT_HOSTILE, 1 },
 };
 
 const char *vm_fault_kind_to_string(enum vm_fault_kind k)
@@ -43,7 +44,7 @@ const char *vm_fault_kind_to_string(enum vm_fault_kind k)
 }
 
 /* Grammar: NAME | NAME ":" DECIMAL. Arguments: code 1..999, cme 0..9999,
- * unplug-byte >= 0, unplug-update 0..100. */
+ * unplug-byte >= 0, unplug-update 0..100, hostile 1..1000. */
 int vm_fault_parse(const char *spec, struct vm_fault *ret)
 {
 	if (!spec || !ret)
@@ -65,7 +66,8 @@ int vm_fault_parse(const char *spec, struct vm_fault *ret)
 		}
 		if ((faults[i].kind == VM_FAULT_CODE && (arg < 1 || arg > 999)) ||
 		    (faults[i].kind == VM_FAULT_CME_ERROR && arg > 9999) ||
-		    (faults[i].kind == VM_FAULT_UNPLUG_UPDATE && arg > 100))
+		    (faults[i].kind == VM_FAULT_UNPLUG_UPDATE && arg > 100) ||
+		    (faults[i].kind == VM_FAULT_HOSTILE && (arg < 1 || arg > 1000)))
 			return -EINVAL;
 		ret->kind = faults[i].kind;
 		ret->arg = arg;

@@ -15,8 +15,26 @@ static const char *const garbage[] = {
 	"\x00\x1b[0m\x00",
 };
 
+/* What a hostile module (or a hostile device that says it is one) prints:
+ * a report that retitles and clears a terminal, one that is not UTF-8
+ * (overlong '/', a surrogate, a code point above U+10FFFF, 0xFF), and a
+ * well-formed report with a word nobody knows. */
+static const char *const hostile[] = {
+	"+QIND: \"FOTA\",\"\x1b]0;owned\x07\x1b[2J\"",
+	"+QIND: \"FOTA\",\"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xff\"",
+	"+QIND: \"FOTA\",\"ZAPPED\",1",
+};
+
 void vm_urc(struct vm_model *m, const char *event, int value, int progress_index)
 {
+	const struct vm_fault *hf = vm_fault_find(m, VM_FAULT_HOSTILE);
+
+	if (hf && m->st.urcs_sent == 0)
+		for (int i = 0; i < hf->arg; i++) {
+			vm_outs(m, "\r\n");
+			vm_outs(m, hostile[i % QFOTA_ARRAY_SIZE(hostile)]);
+			vm_outs(m, "\r\n");
+		}
 	bool space = vm_fault_find(m, VM_FAULT_QUIRK_SPACE) != NULL;
 	bool progress = progress_index > 0;
 	char name[32];

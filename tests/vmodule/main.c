@@ -37,7 +37,7 @@ static void usage(FILE *f)
 	      "                         SPEC: code:505 error cme:3 unplug-byte:N unplug-update:P no-end\n"
 	      "                         end-no-reboot reboot-no-end garbage truncated quirk-space\n"
 	      "                         quirk-downloading quirk-httppend quirk-percent other-port\n"
-	      "                         never-back imei-change nak\n"
+	      "                         never-back imei-change nak hostile:N\n"
 	      "  -u, --url URL=FILE[:CODE]  URL the modules can \"download\" FILE from (CODE: fail with it)\n"
 	      "  -r, --record FILE      write what each module saw to FILE at the end\n"
 	      "  -i, --imei-base DIGITS first IMEI's 14 digits (a Luhn digit is added; default 86605003444300)\n"

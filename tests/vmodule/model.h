@@ -70,6 +70,9 @@ enum vm_fault_kind {
 	VM_FAULT_NEVER_BACK,    /* never comes back from a reboot */
 	VM_FAULT_IMEI_CHANGE,   /* another IMEI after a reboot */
 	VM_FAULT_NAK,           /* refuses package data forever (NAK) */
+	VM_FAULT_HOSTILE,       /* before its first FOTA URC, arg lines of hostile reports: terminal
+	                         * escapes (ESC ] 0;title BEL, ESC [2J), bytes that are not UTF-8
+	                         * (overlong, surrogate, > U+10FFFF), unknown words */
 };
 
 struct vm_fault {

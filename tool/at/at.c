@@ -9,6 +9,7 @@
 #include "qfota/clock.h"
 #include "qfota/at.h"
 #include "qfota/log.h"
+#include "qfota/url.h"
 
 struct at_channel {
 	struct usbxfer_link *link;
@@ -88,35 +89,24 @@ void at_channel_set_ack_mode(struct at_channel *ch, bool on)
 	ch->nonack_line = false;
 }
 
-/* Hides the user:password@ of every URL in an (escaped) log line, in place:
- * AT+QFOTADL="FTP://user:pass@host/f" and its echo carry FTP credentials,
- * which must never reach any output. */
-static char *redact_userinfo(char *s)
+/* Logs one line of AT traffic, escaped, with the userinfo of every URL
+ * hidden (url_redact_text, the one rule): AT+QFOTADL="FTP://user:pass@host/f"
+ * and its echo carry FTP credentials, which must never reach any output. */
+static void log_traffic(const char *dir, const char *kind, const void *data, size_t len)
 {
-	for (char *p = strstr(s, "://"); p; p = strstr(p, "://")) {
-		char *start = p + 3;
-		size_t span = strcspn(start, "\"/ ,");
-		char *at = NULL;
+	char esc[AT_LINE_MAX * 4 + 8], red[sizeof(esc) * 3];
 
-		for (size_t i = 0; i < span; i++)
-			if (start[i] == '@')
-				at = start + i;
-		if (at) {
-			memmove(start + 3, at, strlen(at) + 1);
-			memcpy(start, "***", 3);
-		}
-		p = start;
-	}
-	return s;
+	if (qfota_log_get_level() < QFOTA_LOG_DEBUG)
+		return;
+	qfota_log_escape(data, len, esc, sizeof(esc));
+	if (url_redact_text(esc, red, sizeof(red)) < 0)
+		snprintf(red, sizeof(red), "[line not shown: it could not be redacted]");
+	qfota_debug("at %s%s%s: %s", dir, kind ? " " : "", kind ? kind : "", red);
 }
 
 static void log_line(const char *dir, const struct at_line *l)
 {
-	char esc[512];
-
-	if (qfota_log_get_level() >= QFOTA_LOG_DEBUG)
-		qfota_debug("at %s %s: %s", dir, at_line_kind_to_string(l->kind),
-			    redact_userinfo(qfota_log_escape(l->text, l->len, esc, sizeof(esc))));
+	log_traffic(dir, at_line_kind_to_string(l->kind), l->text, l->len);
 }
 
 /* One complete line: part of the pending command's answer, or unsolicited. */
@@ -255,7 +245,6 @@ static int command_run(struct at_channel *ch, const char *cmd, unsigned timeout_
 	struct at_response local;
 	struct at_response *resp = ret ? ret : &local;
 	char line[AT_LINE_MAX + 2];
-	char esc[600];
 	size_t n;
 	int r;
 
@@ -267,8 +256,7 @@ static int command_run(struct at_channel *ch, const char *cmd, unsigned timeout_
 	at_assembler_set_pending(&ch->asm_, cmd);
 	ch->resp = resp;
 	ch->final_seen = false;
-	if (qfota_log_get_level() >= QFOTA_LOG_DEBUG)
-		qfota_debug("at > %s", redact_userinfo(qfota_log_escape(line, n, esc, sizeof(esc))));
+	log_traffic(">", NULL, line, n);
 	r = ch->link ? usbxfer_link_write(ch->link, line, n, timeout_ms) : -ENODEV;
 	if (r >= 0)
 		r = wait_final(ch, cmd, qfota_now_ms() + timeout_ms, resp);

@@ -225,3 +225,55 @@ too_small:
 		buf[0] = '\0';
 	return -E2BIG;
 }
+
+int url_redact_text(const char *text, char *buf, size_t cap)
+{
+	size_t o = 0;
+	const char *p;
+
+	if (!text || !buf)
+		return -EINVAL;
+	if (cap == 0)
+		return -E2BIG;
+	for (p = text; *p;) {
+		const char *sep = strstr(p, "://"), *start, *end, *at = NULL, *colon;
+		size_t n;
+
+		if (!sep) {
+			n = strlen(p);
+			if (o + n + 1 > cap)
+				goto too_small;
+			memcpy(buf + o, p, n);
+			o += n;
+			break;
+		}
+		start = sep + 3;
+		for (end = start; *end && url_char_ok((unsigned char)*end); end++)
+			if (*end == '@')
+				at = end;
+		/* up to the userinfo (or the whole URL when it has none) as it is */
+		n = (size_t)((at ? start : end) - p);
+		if (o + n + 1 > cap)
+			goto too_small;
+		memcpy(buf + o, p, n);
+		o += n;
+		if (at) {
+			colon = memchr(start, ':', (size_t)(at - start));
+			n = (size_t)(end - at);
+			if (o + (colon ? 7 : 3) + n + 1 > cap)
+				goto too_small;
+			memcpy(buf + o, colon ? "***:***" : "***", colon ? 7 : 3);
+			o += colon ? 7 : 3;
+			memcpy(buf + o, at, n);
+			o += n;
+		}
+		p = end;
+	}
+	buf[o] = '\0';
+	return (int)o;
+
+too_small:
+	if (cap > 0)
+		buf[0] = '\0';
+	return -E2BIG;
+}

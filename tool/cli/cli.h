@@ -100,8 +100,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct option;
 const char *cli_option_name(const struct option *opts, int opt, char *buf, size_t cap);
 
-/* SIGINT/SIGTERM set qfota's one cancel flag (usbxfer_cancel_all); the code
- * paths then release every module and give its driver back (signals.c). */
+/* SIGINT, SIGTERM, SIGHUP and SIGQUIT set qfota's one cancel flag
+ * (usbxfer_cancel_all); the code paths then release every module and give
+ * its driver back (signals.c). */
 void cli_signals_install(void);
 /* That flag, for a job's cancel and udev's waits. */
 const volatile sig_atomic_t *cli_cancel_flag(void);

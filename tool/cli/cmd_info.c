@@ -12,6 +12,7 @@
 #include "qfota/fota.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/text.h"
 
 static const char help[] =
 	"Usage: qfota info [SELECTOR] [--json]\n"
@@ -59,8 +60,14 @@ int cmd_info(int argc, char **argv)
 	if (at_command(fota_session_at(s), "AT+QGMR", t.command_ms, &gmr) != 0)
 		gmr.info[0] = '\0';
 	first_line(gmr.info, full, sizeof(full));
+	/* what the module said, shown safely (qfota/text.h) */
 	if (json) {
 		json_object *o = json_object_new_object();
+
+		text_utf8_sanitise(res.model);
+		text_utf8_sanitise(res.from);
+		text_utf8_sanitise(full);
+		text_utf8_sanitise(res.imei);
 
 		json_object_object_add(o, "port", json_object_new_string(m.port));
 		json_object_object_add(o, "model", json_object_new_string(res.model));
@@ -70,8 +77,13 @@ int cmd_info(int argc, char **argv)
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
-		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port, res.model,
-		       res.from, full, res.imei);
+		char e_model[4 * sizeof(res.model)], e_rev[4 * sizeof(res.from)], e_full[4 * sizeof(full)],
+			e_imei[4 * sizeof(res.imei)];
+
+		printf("port:      %s\nmodel:     %s\nrevision:  %s\nfull:      %s\nimei:      %s\n", m.port,
+		       text_display_escape(res.model, e_model, sizeof(e_model)),
+		       text_display_escape(res.from, e_rev, sizeof(e_rev)), text_display_escape(full, e_full, sizeof(e_full)),
+		       text_display_escape(res.imei, e_imei, sizeof(e_imei)));
 	}
 	return QFOTA_EXIT_OK;
 }

@@ -1,4 +1,4 @@
-/* Signals: SIGINT and SIGTERM set qfota's one cancel flag (usbxfer's,
+/* Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT set qfota's one cancel flag (usbxfer's,
  * async-signal-safe); every loop then returns -ECANCELED and the ordinary
  * error paths release every module and give its driver back. Nothing is
  * released from inside the handler. */
@@ -19,6 +19,10 @@ void cli_signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A dropped SSH session (SIGHUP) or Ctrl-\ (SIGQUIT) would otherwise
+	 * kill qfota with the interface claimed and the driver unbound. */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

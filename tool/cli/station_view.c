@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 
 #include "qfota/clock.h"
+#include "qfota/cleanup.h"
+#include "qfota/text.h"
 #include "station_view.h"
 
 #define VIEW_REDRAW_MS 100
@@ -296,9 +298,9 @@ void station_view_identity(void *user, const char *port, const struct report_res
 
 	pthread_mutex_lock(&v->lock);
 	r = row_of(v, port);
-	if (r) {
-		snprintf(r->model, sizeof(r->model), "%s", id->model);
-		snprintf(r->imei, sizeof(r->imei), "%s", id->imei);
+	if (r) { /* what the module said: shown escaped (qfota/text.h) */
+		text_display_escape(id->model, r->model, sizeof(r->model));
+		text_display_escape(id->imei, r->imei, sizeof(r->imei));
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -333,9 +335,12 @@ void station_summary_print(FILE *out, const struct station_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct station_entry *e = &r->entries[i];
 
-		if (e->outcome == STATION_FAILED)
+		if (e->outcome == STATION_FAILED) {
+			_cleanup_free_ char *msg = text_shown_new(e->res.message, false);
+
 			fprintf(out, "  failed %s (exit %d, %s): %s\n", e->port, e->res.exit_code,
-				fota_phase_to_string(e->res.phase), e->res.message);
+				fota_phase_to_string(e->res.phase), msg ? msg : "");
+		}
 	}
 	fflush(out);
 }
@@ -352,15 +357,17 @@ void station_summary_print_json(FILE *out, const struct station_result *r)
 	json_object_object_add(o, "exit_code", json_object_new_int(r->exit_code));
 	for (size_t i = 0; i < r->n; i++) {
 		const struct station_entry *e = &r->entries[i];
+		_cleanup_free_ char *msg = NULL;
 		json_object *f;
 
 		if (e->outcome != STATION_FAILED)
 			continue;
+		msg = text_shown_new(e->res.message, true);
 		f = json_object_new_object();
 		json_object_object_add(f, "port", json_object_new_string(e->port));
 		json_object_object_add(f, "exit_code", json_object_new_int(e->res.exit_code));
 		json_object_object_add(f, "phase", json_object_new_string(fota_phase_to_string(e->res.phase)));
-		json_object_object_add(f, "message", json_object_new_string(e->res.message));
+		json_object_object_add(f, "message", json_object_new_string(msg ? msg : ""));
 		json_object_array_add(fails, f);
 	}
 	json_object_object_add(o, "failures", fails);

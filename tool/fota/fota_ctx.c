@@ -104,6 +104,18 @@ static void report_urc(struct fota_ctx *c, const struct urc_fota *u)
 								 .percent = u->has_arg ? u->arg : -1 });
 }
 
+/* One warning per garbled or unknown report, up to FOTA_ODD_REPORT_WARNINGS,
+ * then one that says so: a module must not flood the terminal or the log. */
+static void warn_odd_report(struct fota_ctx *c, const char *what, const char *text)
+{
+	c->odd_reports++;
+	if (c->odd_reports <= FOTA_ODD_REPORT_WARNINGS)
+		reporter_say(c->job->reporter, c->job->port, true, "%s: %.80s", what, text);
+	if (c->odd_reports == FOTA_ODD_REPORT_WARNINGS)
+		reporter_say(c->job->reporter, c->job->port, true,
+			     "the module sends many garbled or unknown reports; further ones are not shown");
+}
+
 void fota_on_unsolicited(void *user, const struct at_line *line)
 {
 	struct fota_ctx *c = user;
@@ -117,8 +129,7 @@ void fota_on_unsolicited(void *user, const struct at_line *line)
 		return; /* RDY, +CPIN: READY, ...: not ours */
 	if (r < 0) {
 		/* fwupd: "devices may incorrectly return an incomplete status message" */
-		reporter_say(c->job->reporter, c->job->port, true, "ignored a garbled report from the module: %.80s",
-			     line->text);
+		warn_odd_report(c, "ignored a garbled report from the module", line->text);
 		return;
 	}
 	c->t_last_report = qfota_now_ms();
@@ -158,7 +169,7 @@ void fota_on_unsolicited(void *user, const struct at_line *line)
 		c->end_code = u.arg;
 		break;
 	default:
-		reporter_say(c->job->reporter, c->job->port, true, "unknown FOTA report \"%s\" ignored", u.word);
+		warn_odd_report(c, "ignored an unknown FOTA report", u.word);
 		break;
 	}
 }

@@ -115,15 +115,12 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 		     "--timeout-start");
 	if (r < 0)
 		return r;
-	s.fd = open(c->job->package_path, O_RDONLY | O_CLOEXEC);
-	if (s.fd < 0 || fstat(s.fd, &s.st) < 0) {
+	s.fd = c->package_fd; /* preflight's: never opened again by path */
+	if (fstat(s.fd, &s.st) < 0) {
 		r = qfota_errno();
-		if (s.fd >= 0)
-			close(s.fd);
-		return fota_fail(c, r, -1, "cannot read package %s: %s", c->job->package_path, strerror(-r));
+		return fota_fail(c, r, -1, "cannot read package %s: %s", c->job->package_path, strerror(errno));
 	}
 	if ((uint64_t)s.st.st_size != size) {
-		close(s.fd);
 		return fota_fail(c, -ESTALE, -1, "the package %s changed since it was checked (%llu bytes now, %llu "
 				 "announced to the module); nothing of it was sent", c->job->package_path,
 				 (unsigned long long)s.st.st_size, (unsigned long long)size);
@@ -134,7 +131,6 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 		r = stream_tail(c->at, &s, head, &opts, &sent);
 	else if (r == 0 && package_changed(&s))
 		r = -ESTALE; /* a tiny package: found out after it was sent */
-	close(s.fd);
 	if (r == -ESTALE)
 		return fota_fail(c, r, -1, "the package %s changed while it was streamed (after %llu of %llu bytes); "
 				 "stopped%s. Nothing may write the package during an upgrade", c->job->package_path,

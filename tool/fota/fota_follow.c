@@ -25,7 +25,7 @@ static int fail_cancelled(struct fota_ctx *c);
 static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 {
 	char port[USBXFER_PORT_MAX];
-	uint64_t deadline;
+	uint64_t deadline, t_back;
 	int devnum, r;
 
 	fota_session_unclaim(c->session);
@@ -44,10 +44,18 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 		return fota_fail(c, r, -1, "lost track of port %s: %s", c->job->port, qfota_strerror(r));
 	c->devnum = devnum;
 	snprintf(c->port, sizeof(c->port), "%s", port);
-	/* udev may still be applying its rules (permissions) just after "add". */
-	deadline = qfota_now_ms() + 5000;
+	/* udev may still be applying its rules (permissions) just after "add"
+	 * (5 s); another program may hold the interface for a moment (EBUSY: a
+	 * prober, ModemManager on a hub's peer): that is waited for within the
+	 * reboot deadline, a module mid-upgrade is not given up for it. */
+	t_back = qfota_now_ms();
+	deadline = t_back + 5000;
 	while ((r = fota_session_claim(c->session, port)) < 0) {
-		if (qfota_now_ms() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES))
+		if (r == -EBUSY)
+			deadline = t_back + c->job->timeouts.reboot_ms;
+		if (fota_cancelled(c))
+			return fail_cancelled(c);
+		if (qfota_now_ms() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES && r != -EBUSY))
 			return fota_fail(c, r, -1, "the module came back on %s but cannot be claimed: %s", port,
 					 qfota_strerror(r));
 		sleep_ms(20);

@@ -36,6 +36,11 @@ struct fota_ctx {
 	struct usbxfer_module module;  /* as described at connect */
 	enum fota_family family;       /* which error table applies */
 	struct udev_watch *watch;
+	/* The package (FILE, UPLOAD), opened once by preflight (O_NONBLOCK: a
+	 * FIFO never blocks; fstat: a regular file) and read only through this
+	 * descriptor, so that it cannot be swapped by path between the checks and
+	 * the stream. -1 when none; closed by whoever made the ctx. */
+	int package_fd;
 
 	/* What the module reported (+QIND: "FOTA",...). */
 	bool download_started;         /* FILESTART / FTPSTART / HTTPSTART */
@@ -49,7 +54,12 @@ struct fota_ctx {
 	int last_percent;
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */
 	unsigned reboots;
+	unsigned odd_reports;          /* garbled or unknown FOTA reports so far (warnings are capped) */
 };
+
+/* A module that floods its port with garbled or unknown reports gets this
+ * many warnings, then one saying the rest are not shown. */
+#define FOTA_ODD_REPORT_WARNINGS 5
 
 /* fota_ctx.c */
 void fota_set_phase(struct fota_ctx *c, enum fota_phase p, const char *text);

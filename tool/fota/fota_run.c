@@ -65,21 +65,29 @@ static int preflight(struct fota_ctx *c, uint64_t *ret_size)
 			qfota_debug("fota: URL %s", parts.redacted);
 	}
 	if (j->source == FOTA_SOURCE_FILE || j->source == FOTA_SOURCE_UPLOAD) {
-		int fd = open(j->package_path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+		_cleanup_close_ int fd = open(j->package_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 		if (fd < 0)
 			return fota_fail(c, qfota_errno(), -1, "cannot read package %s: %s", j->package_path, strerror(errno));
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			return fota_fail(c, -EINVAL, -1, "package %s is not a regular file", j->package_path);
-		}
-		close(fd);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			return fota_fail(c, -EINVAL, -1, "package %s is not a regular file: give the package file itself",
+					 j->package_path);
 		if (st.st_size == 0)
 			return fota_fail(c, -EINVAL, -1, "package %s is empty: nothing to send", j->package_path);
 		*ret_size = (uint64_t)st.st_size;
+		c->package_fd = TAKE_FD(fd);
 	}
 	if (j->cid < 0 || j->cid > 16 || (j->cid > 0 && !j->apn))
 		return fota_fail(c, -EINVAL, -1, "--cid must be 1-16 and comes with --apn");
+	/* Both go between the quotes of an AT command: a '"' or a CR there would
+	 * end it and start another one. */
+	if (j->apn && !at_apn_is_valid(j->apn))
+		return fota_fail(c, -EINVAL, -1, "--apn must be 1-%d letters, digits, '.', '-' and '_' "
+				 "(an access point name, e.g. internet or m2m.example.com)", AT_APN_MAX);
+	if (j->upload_name && !at_file_name_is_valid(j->upload_name))
+		return fota_fail(c, -EINVAL, -1, "--upload-name must be 1-%d letters, digits, '.', '-' and '_' "
+				 "(a file name on the module, e.g. dfota_update.bin)", AT_FILE_NAME_MAX);
 	return 0;
 }
 
@@ -168,12 +176,15 @@ static int setup_pdp(struct fota_ctx *c)
 
 int fota_job_check(const struct fota_job *job, struct report_result *res)
 {
-	struct fota_ctx c = { .job = job, .res = res };
+	struct fota_ctx c = { .job = job, .res = res, .package_fd = -1 };
 	uint64_t size;
+	int r;
 
 	memset(res, 0, sizeof(*res));
 	res->module_code = -1;
-	return preflight(&c, &size);
+	r = preflight(&c, &size);
+	qfota_closep(&c.package_fd);
+	return r;
 }
 
 int fota_run(const struct fota_job *job, struct report_result *res)
@@ -183,7 +194,7 @@ int fota_run(const struct fota_job *job, struct report_result *res)
 
 int fota_run_held(const struct fota_job *job, struct fota_session *held, struct report_result *res)
 {
-	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_PREFLIGHT, .end_code = -1,
+	struct fota_ctx c = { .job = job, .res = res, .phase = FOTA_PHASE_PREFLIGHT, .end_code = -1, .package_fd = -1,
 			      .download_end_code = -1, .last_percent = -1, .session = held };
 	uint64_t size = 0;
 	int r;
@@ -223,6 +234,7 @@ int fota_run_held(const struct fota_job *job, struct fota_session *held, struct 
 	/* The one way out: release the interface, give the driver back, unlock. */
 	fota_session_close(c.session);
 	udev_watch_free(c.watch);
+	qfota_closep(&c.package_fd);
 	res->phase = r == 0 ? FOTA_PHASE_DONE : c.phase;
 	res->total_ms = qfota_now_ms() - c.t_start;
 	res->ok = r == 0 || r == -EALREADY;

@@ -75,7 +75,7 @@ static int file_xor16(int fd, uint64_t size, uint16_t *ret)
 
 int fota_upload(struct fota_ctx *c, const char *name)
 {
-	_cleanup_close_ int fd = -1;
+	int fd = c->package_fd; /* preflight's: never opened again by path */
 	struct upload_state u = { .c = c };
 	struct usbxfer_stream_opts opts = { .stall_ms = c->job->timeouts.stall_ms, .progress = upload_progress,
 					    .user = &u, .cancel = c->job->cancel };
@@ -90,8 +90,7 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	r = remove_stale(c, name);
 	if (r < 0)
 		return r;
-	fd = open(c->job->package_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return fota_fail(c, qfota_errno(), -1, "cannot read package %s: %s", c->job->package_path, strerror(errno));
 	size = (uint64_t)st.st_size;
 	if (file_xor16(fd, size, &sum) < 0)

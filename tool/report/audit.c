@@ -15,6 +15,7 @@
 #include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/log.h"
+#include "qfota/text.h"
 #include "qfota/url.h"
 
 static void json_putp(json_object **o)
@@ -27,70 +28,22 @@ const char *audit_default_path(void)
 	return geteuid() == 0 ? AUDIT_DEFAULT_PATH : NULL;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 int audit_redact(const char *text, char **ret)
 {
 	_cleanup_free_ char *out = NULL;
-	size_t len, o = 0;
+	size_t cap;
+	int r;
 
 	if (!text || !ret)
 		return -EINVAL;
-	len = strlen(text);
-	/* url_redact grows a token by at most 6 bytes (":" -> "***:***"). */
-	if (!(out = malloc(len * 2 + 16)))
+	cap = strlen(text) * 3 + 1; /* url_redact_text's bound */
+	if (!(out = malloc(cap)))
 		return -ENOMEM;
-	for (size_t i = 0; i < len;) {
-		size_t j = i;
-
-		if (is_space(text[i])) {
-			out[o++] = text[i++];
-			continue;
-		}
-		while (j < len && !is_space(text[j]))
-			j++;
-		_cleanup_free_ char *tok = strndup(text + i, j - i);
-		if (!tok)
-			return -ENOMEM;
-		if (strstr(tok, "://")) {
-			size_t cap = (j - i) * 2 + 16;
-			int n = url_redact(tok, out + o, cap);
-			if (n < 0) /* cannot happen with this room; fail closed anyway */
-				n = snprintf(out + o, cap, "[redacted]");
-			o += (size_t)n;
-		} else {
-			memcpy(out + o, tok, j - i);
-			o += j - i;
-		}
-		i = j;
-	}
-	out[o] = '\0';
+	r = url_redact_text(text, out, cap);
+	if (r < 0)
+		return r; /* cannot happen with this room */
 	*ret = TAKE_PTR(out);
 	return 0;
-}
-
-/* Replaces every byte that is not part of a well-formed UTF-8 sequence with
- * '?': module answers may hold any byte, and a JSON line must be UTF-8. */
-static void utf8_sanitise(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-			 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
-		size_t k = 1;
-
-		while (k < n && (p[k] & 0xc0) == 0x80)
-			k++;
-		if (n == 0 || k < n) {
-			*p++ = '?';
-			continue;
-		}
-		p += n;
-	}
 }
 
 /* A redacted, UTF-8-clean copy of text as a JSON string; NULL on ENOMEM. */
@@ -100,7 +53,7 @@ static json_object *json_text(const char *text)
 
 	if (audit_redact(text ? text : "", &r) < 0)
 		return NULL;
-	utf8_sanitise(r);
+	text_utf8_sanitise(r);
 	return json_object_new_string(r);
 }
 
@@ -221,6 +174,11 @@ int audit_append(const char *path, const char *port, const struct report_result 
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "audit: locking %s", path);
+	/* Where this line begins: every writer appends under the lock, so a line
+	 * that cannot be written whole (disk full) is cut off again, and the next
+	 * record does not land glued to half of it. */
+	if (fstat(fd, &st) < 0)
+		return qfota_errno();
 	len = strlen(line);
 	while (done < len) {
 		ssize_t n = write(fd, line + done, len - done);
@@ -228,11 +186,15 @@ int audit_append(const char *path, const char *port, const struct report_result 
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? qfota_errno() : -EIO;
+			if (done > 0 && ftruncate(fd, st.st_size) < 0)
+				qfota_debug("audit: cannot cut the half line off %s: %s", path, strerror(errno));
 			return qfota_log_errno(QFOTA_LOG_DEBUG, r, "audit: writing %s", path);
 		}
 		done += (size_t)n;
 	}
-	if ((flags & AUDIT_FSYNC) && fsync(fd) < 0)
+	/* The default log is the root station's record of what was flashed: on
+	 * disk before qfota says it is done. */
+	if (((flags & AUDIT_FSYNC) || strcmp(path, AUDIT_DEFAULT_PATH) == 0) && fsync(fd) < 0)
 		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "audit: fsync %s", path);
 	return 0; /* close() drops the lock */
 }

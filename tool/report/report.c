@@ -10,7 +10,10 @@
 #include <json-c/json.h>
 
 #include "qfota/clock.h"
+#include "qfota/cleanup.h"
 #include "qfota/report.h"
+#include "qfota/text.h"
+#include "qfota/url.h"
 
 struct reporter {
 	enum report_style style;
@@ -317,8 +320,49 @@ static void emit_text(struct reporter *r, const struct report_event *ev)
 	fflush(r->progress);
 }
 
+/* A result field as shown: see text_shown_new; cut to the field's size at a
+ * whole character or escape. */
+static void shown_into(char *dst, size_t cap, const char *src, bool json)
+{
+	size_t rcap = strlen(src) * 3 + 1; /* url_redact_text's bound */
+	_cleanup_free_ char *red = malloc(rcap);
+
+	if (!red || url_redact_text(src, red, rcap) < 0) {
+		dst[0] = '\0';
+		return;
+	}
+	if (json) {
+		snprintf(dst, cap, "%s", red);
+		text_utf8_sanitise(dst); /* a cut through a character */
+	} else {
+		text_display_escape(red, dst, cap);
+	}
+}
+
+/* Every string of an event may hold what a module said (a URC, a revision,
+ * an answer in an error) or a URL: each renderer gets them shown safely
+ * (text.h), whatever the layer that emitted them did. */
 void reporter_emit(struct reporter *r, const struct report_event *ev)
 {
+	bool json = r->style == REPORT_STYLE_JSON;
+	struct report_event shown = *ev;
+	struct report_result res;
+	_cleanup_free_ char *text = NULL;
+
+	if (ev->text) {
+		text = text_shown_new(ev->text, json);
+		shown.text = text ? text : "";
+	}
+	if (ev->result) {
+		res = *ev->result;
+		shown_into(res.message, sizeof(res.message), ev->result->message, json);
+		shown_into(res.model, sizeof(res.model), ev->result->model, json);
+		shown_into(res.imei, sizeof(res.imei), ev->result->imei, json);
+		shown_into(res.from, sizeof(res.from), ev->result->from, json);
+		shown_into(res.to, sizeof(res.to), ev->result->to, json);
+		shown.result = &res;
+	}
+	ev = &shown;
 	pthread_mutex_lock(&r->lock);
 	if (r->style == REPORT_STYLE_FORWARD)
 		r->forward(r->forward_user, ev);

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qfota/at.h"
 #include "qfota/audit.h"
 #include "qfota/cleanup.h"
+#include "qfota/fota.h"
 #include "qfota/policy.h"
 #include "qfota/url.h"
 
@@ -178,9 +180,10 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 	case F_TO:
 		return take_name(err, line, "to", v, vlen, "_.-", rule->to, sizeof(rule->to));
 	case F_UPLOAD_NAME:
-		if (vlen > 80 || !all_of(v, vlen, "_.-"))
-			return fail(err, line, "upload-name= must be 1-80 letters, digits, '_', '.', '-'");
-		return take_string(err, line, "upload-name", v, vlen, &rule->upload_name);
+		r = take_string(err, line, "upload-name", v, vlen, &rule->upload_name);
+		if (r == 0 && !at_file_name_is_valid(rule->upload_name))
+			return fail(err, line, "upload-name= must be 1-80 letters, digits, '_', '.', '-' (not . or ..)");
+		return r;
 	}
 	rule->source = KEY("file") ? POLICY_SOURCE_FILE : KEY("url") ? POLICY_SOURCE_URL : POLICY_SOURCE_UPLOAD;
 #undef KEY
@@ -316,7 +319,9 @@ int policy_load(const char *path, struct policy **ret, struct policy_error *err)
 
 	err->line = 0;
 	err->reason[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then
+	 * refuses it. The file is read through this one descriptor. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
 
