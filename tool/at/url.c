@@ -194,6 +194,14 @@ int url_parse(const char *url, enum url_reason *reason, struct url_parts *ret)
 	return fail(reason, URL_OK, 0);
 }
 
+/* A result that does not fit: an empty string, never half a redaction. */
+static int too_small(char *buf, size_t cap)
+{
+	if (cap > 0)
+		buf[0] = '\0';
+	return -E2BIG;
+}
+
 int url_redact(const char *url, char *buf, size_t cap)
 {
 	const char *start, *sep, *at, *colon;
@@ -210,20 +218,15 @@ int url_redact(const char *url, char *buf, size_t cap)
 	if (!at) {
 		total = strlen(url);
 		if (total + 1 > cap)
-			goto too_small;
+			return too_small(buf, cap);
 		memcpy(buf, url, total + 1);
 		return (int)total;
 	}
 	colon = memchr(start, ':', (size_t)(at - start));
 	n = snprintf(buf, cap, "%.*s%s%s", (int)(start - url), url, colon ? "***:***" : "***", at);
 	if (n < 0 || (size_t)n >= cap)
-		goto too_small;
+		return too_small(buf, cap);
 	return n;
-
-too_small:
-	if (cap > 0)
-		buf[0] = '\0';
-	return -E2BIG;
 }
 
 int url_redact_text(const char *text, char *buf, size_t cap)
@@ -242,7 +245,7 @@ int url_redact_text(const char *text, char *buf, size_t cap)
 		if (!sep) {
 			n = strlen(p);
 			if (o + n + 1 > cap)
-				goto too_small;
+				return too_small(buf, cap);
 			memcpy(buf + o, p, n);
 			o += n;
 			break;
@@ -254,14 +257,14 @@ int url_redact_text(const char *text, char *buf, size_t cap)
 		/* up to the userinfo (or the whole URL when it has none) as it is */
 		n = (size_t)((at ? start : end) - p);
 		if (o + n + 1 > cap)
-			goto too_small;
+			return too_small(buf, cap);
 		memcpy(buf + o, p, n);
 		o += n;
 		if (at) {
 			colon = memchr(start, ':', (size_t)(at - start));
 			n = (size_t)(end - at);
 			if (o + (colon ? 7 : 3) + n + 1 > cap)
-				goto too_small;
+				return too_small(buf, cap);
 			memcpy(buf + o, colon ? "***:***" : "***", colon ? 7 : 3);
 			o += colon ? 7 : 3;
 			memcpy(buf + o, at, n);
@@ -271,9 +274,4 @@ int url_redact_text(const char *text, char *buf, size_t cap)
 	}
 	buf[o] = '\0';
 	return (int)o;
-
-too_small:
-	if (cap > 0)
-		buf[0] = '\0';
-	return -E2BIG;
 }
