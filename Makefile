@@ -34,7 +34,7 @@ define pkg_once
 $(1) = $$(eval $(1) := $$(call pkg,$(2),$(3),$(4)))$$($(1))
 endef
 
-PKGS := libusb-1.0 libudev json-c
+PKGS := libusb-1.0 libudev json-c libsystemd
 VM_PKGS := umockdev-1.0 glib-2.0 gobject-2.0
 TEST_PKGS := cmocka $(VM_PKGS) $(PKGS)
 $(eval $(call pkg_once,PKG_CFLAGS,--cflags,$(PKGS),build))

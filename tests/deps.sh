@@ -10,7 +10,7 @@
 # Sets: build (qfota alone: `make`), vm (the virtual module: `make demo`),
 # test (`make check`'s test programs), fuzz (libFuzzer), deb (`make deb`).
 set -eu
-set_build="build-essential pkg-config libusb-1.0-0-dev libudev-dev libjson-c-dev"
+set_build="build-essential pkg-config libusb-1.0-0-dev libudev-dev libjson-c-dev libsystemd-dev"
 set_vm="libumockdev-dev umockdev libglib2.0-dev"
 set_test="libcmocka-dev usbutils udev systemd groff-base man-db bash-completion time bc"
 set_fuzz="clang libclang-rt-14-dev"

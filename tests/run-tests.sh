@@ -14,9 +14,10 @@ export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:abort_on_error=0"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
-# Tests never append to the host's audit log (/var/lib/qfota when root), and lock
+# Tests never append to the host's audit log (/var/lib/qfota when root) or
+# write to its journal (test-qfota-journal listens in a namespace of its own), and lock
 # ports in a directory of their own.
-export QFOTA_AUDIT_LOG="" QFOTA_LOCK_DIR="${TMPDIR:-/tmp}/qfota-test-locks-$$"
+export QFOTA_JOURNAL=0 QFOTA_AUDIT_LOG="" QFOTA_LOCK_DIR="${TMPDIR:-/tmp}/qfota-test-locks-$$"
 
 passed=0 failed=0 programs_failed=""
 log=$(mktemp)

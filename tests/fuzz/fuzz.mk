@@ -20,7 +20,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextr
 	-Wno-missing-field-initializers -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Iinclude -Itests/fuzz $(FUZZ_JSON_CFLAGS)
 $(eval $(call pkg_once,FUZZ_JSON_CFLAGS,--cflags,json-c,build fuzz))
-$(eval $(call pkg_once,FUZZ_JSON_LIBS,--libs,json-c,build fuzz))
+$(eval $(call pkg_once,FUZZ_JSON_LIBS,--libs,json-c libsystemd,build fuzz))
 FUZZ_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
@@ -34,9 +34,9 @@ FUZZ_SRC_url := tool/at/url.c
 FUZZ_SRC_codes := tool/at/codes.c tool/at/urc.c
 FUZZ_SRC_xor16 := tool/at/xor16.c
 FUZZ_SRC_usbdesc := usbxfer/usbdesc.c
-FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/report/text.c usbxfer/clock.c tool/at/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/report/journal.c tool/report/text.c usbxfer/clock.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_audit = $(FUZZ_JSON_LIBS)
-FUZZ_SRC_policy := tool/station/policy.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_policy := tool/station/policy.c tool/report/journal.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_policy = $(FUZZ_JSON_LIBS)
 
 FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)

@@ -124,8 +124,8 @@ static void test_make_without_packages_names_them(void **state)
 	run_make(f, tu_top_dir(), (const char *const[]){ "all", NULL }, NULL, &r);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "libusb-1.0"));      /* pkg-config's own words */
-	assert_non_null(strstr(r.err, "pkg-config cannot find libusb-1.0 libudev json-c"));
-	assert_non_null(strstr(r.err, "apt-get install build-essential pkg-config libusb-1.0-0-dev libudev-dev libjson-c-dev"));
+	assert_non_null(strstr(r.err, "pkg-config cannot find libusb-1.0 libudev json-c libsystemd"));
+	assert_non_null(strstr(r.err, "apt-get install build-essential pkg-config libusb-1.0-0-dev libudev-dev libjson-c-dev libsystemd-dev"));
 	assert_null(strstr(r.err, "umockdev"));            /* the product does not need it */
 	assert_nothing_built(f, &r);
 	tu_run_clear(&r);
@@ -138,7 +138,7 @@ static void test_make_needs_only_libusb_libudev_json_c(void **state)
 	struct fixture *f = *state;
 	struct tu_run r = { 0 };
 
-	offer_pc(f, (const char *const[]){ "libusb-1.0", "libudev", "json-c", NULL });
+	offer_pc(f, (const char *const[]){ "libusb-1.0", "libudev", "json-c", "libsystemd", NULL });
 	run_make(f, tu_top_dir(), (const char *const[]){ "-n", "all", NULL }, NULL, &r);
 	if (r.status != 0)
 		print_error("make -n all:\n%s\n%s\n", r.out, r.err);
@@ -155,7 +155,7 @@ static void test_virtual_module_names_its_own_packages(void **state)
 	struct fixture *f = *state;
 	struct tu_run r = { 0 };
 
-	offer_pc(f, (const char *const[]){ "libusb-1.0", "libudev", "json-c", NULL });
+	offer_pc(f, (const char *const[]){ "libusb-1.0", "libudev", "json-c", "libsystemd", NULL });
 	run_make(f, tu_top_dir(), (const char *const[]){ "-n", "vm-programs", NULL }, NULL, &r);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "pkg-config cannot find umockdev-1.0"));
@@ -222,7 +222,7 @@ static void test_demo_as_user_prints_the_line_and_builds_nothing(void **state)
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "Run as root:"));
 	assert_non_null(strstr(r.err, "  apt-get install build-essential pkg-config libusb-1.0-0-dev libudev-dev "
-				      "libjson-c-dev libumockdev-dev umockdev libglib2.0-dev\n"));
+				      "libjson-c-dev libsystemd-dev libumockdev-dev umockdev libglib2.0-dev\n"));
 	assert_int_equal(tu_count(r.err, "apt-get install"), 1);
 	assert_null(strstr(r.err, "lintian"));
 	assert_null(strstr(r.err, "clang"));

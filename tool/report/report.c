@@ -11,6 +11,7 @@
 
 #include "qfota/clock.h"
 #include "qfota/cleanup.h"
+#include "qfota/journal.h"
 #include "qfota/report.h"
 #include "qfota/text.h"
 #include "qfota/url.h"
@@ -363,6 +364,7 @@ void reporter_emit(struct reporter *r, const struct report_event *ev)
 		shown.result = &res;
 	}
 	ev = &shown;
+	journal_send_event(ev);
 	pthread_mutex_lock(&r->lock);
 	if (r->style == REPORT_STYLE_FORWARD)
 		r->forward(r->forward_user, ev);
