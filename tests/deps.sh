@@ -12,7 +12,7 @@
 set -eu
 set_build="build-essential pkg-config libusb-1.0-0-dev libudev-dev libjson-c-dev libsystemd-dev"
 set_vm="libumockdev-dev umockdev libglib2.0-dev"
-set_test="libcmocka-dev usbutils udev systemd groff-base man-db bash-completion time bc"
+set_test="libcmocka-dev usbutils udev systemd groff-base man-db bash-completion time bc dbus-daemon"
 set_fuzz="clang libclang-rt-14-dev"
 set_deb="dpkg-dev debhelper fakeroot lintian"
 

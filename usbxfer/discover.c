@@ -422,3 +422,22 @@ int usbxfer_vidpid_parse(const char *s, uint16_t *ret_vid, uint16_t *ret_pid)
 	*ret_pid = (uint16_t)p;
 	return 0;
 }
+
+int usbxfer_port_syspath(const char *port, char *ret, size_t cap)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = NULL;
+	struct udev_device *d;
+	int r;
+
+	if (!usbxfer_port_is_valid(port) || !ret || cap == 0)
+		return -EINVAL;
+	udev = udev_new();
+	if (!udev)
+		return -ENOMEM;
+	d = udev_device_new_from_subsystem_sysname(udev, "usb", port);
+	if (!d)
+		return -ENOENT;
+	r = snprintf(ret, cap, "%s", udev_device_get_syspath(d)) < (int)cap ? 0 : -ENAMETOOLONG;
+	udev_device_unref(d);
+	return r;
+}

@@ -100,6 +100,11 @@ int usbxfer_discover_one(const struct usbxfer_select *sel, struct usbxfer_module
  * dots; nothing that could leave /sys/bus/usb/devices. */
 bool usbxfer_port_is_valid(const char *s);
 
+/* The device's sysfs path ("/sys/devices/pci0000:00/.../usb1/1-4"), as udev
+ * and ModemManager name it. Returns 0, -ENOENT (no device there), -EINVAL,
+ * -ENOMEM, -ENAMETOOLONG. */
+int usbxfer_port_syspath(const char *port, char *ret, size_t cap);
+
 /* Parses "2c7c:0901" (hex). Returns 0 or -EINVAL. */
 int usbxfer_vidpid_parse(const char *s, uint16_t *ret_vid, uint16_t *ret_pid);
 

@@ -61,6 +61,13 @@ struct fota_ctx {
  * many warnings, then one saying the rest are not shown. */
 #define FOTA_ODD_REPORT_WARNINGS 5
 
+/* mm_inhibit.c: ModemManager kept off the modem on port for a session:
+ * 0 with *ret NULL when it does not manage it (or is not there), 0 with *ret
+ * set when inhibited, -EIO when it refused, -ENOMEM. */
+struct mm_inhibit;
+int mm_inhibit_port(const char *port, struct mm_inhibit **ret);
+void mm_inhibit_release(struct mm_inhibit *m); /* accepts NULL */
+
 /* fota_ctx.c */
 void fota_set_phase(struct fota_ctx *c, enum fota_phase p, const char *text);
 /* Records the failure in res (message formatted), returns err. */

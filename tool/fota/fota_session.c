@@ -15,6 +15,7 @@
 
 struct fota_session {
 	struct qfota_lock *lock;
+	struct mm_inhibit *mm;          /* ModemManager kept off the modem, if it manages it */
 	struct at_channel *at;          /* owns the link; its link is NULL while the module is away */
 	struct usbxfer_module module;   /* as described by the last open */
 	struct fota_identity id;        /* what the module said at connect ("" before) */
@@ -51,6 +52,10 @@ int fota_session_lock(const char *port, struct report_result *res, struct fota_s
 				    (long)holder);
 	if (r < 0)
 		return session_fail(res, r, "cannot lock port %s: %s (set QFOTA_LOCK_DIR?)", port, qfota_strerror(r));
+	/* Before the claim: ModemManager lets go of the modem rather than having
+	 * its tty taken away mid-probe, and stays off it through the reboots. A
+	 * refusal is not fatal: the claim still keeps it off the AT interface. */
+	(void)mm_inhibit_port(port, &s->mm);
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -182,6 +187,7 @@ void fota_session_close(struct fota_session *s)
 	if (!s)
 		return;
 	at_channel_free(s->at); /* the link with it: interface released, driver given back */
+	mm_inhibit_release(s->mm);
 	qfota_lock_release(s->lock);
 	free(s);
 }
