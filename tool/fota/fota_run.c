@@ -110,9 +110,12 @@ static int connect_module(struct fota_ctx *c, struct fota_session *held)
 					     c->job->timeouts.reboot_ms / 1000, c->job->port);
 				r = fota_wait_back(c, -1, c->port, &c->devnum);
 			}
-			if (r == 0)
+			if (r == 0) {
+				/* the first look's "no module" is history now */
+				c->res->message[0] = '\0';
+				c->res->err = 0;
 				r = fota_session_connect(c->session, c->job->timeouts.command_ms, false, c->res);
-			else
+			} else
 				fota_fail(c, r, -1, "no Quectel module on port %s (see qfota list)", c->job->port);
 		}
 		if (r < 0)
