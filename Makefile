@@ -17,6 +17,7 @@ DOCDIR ?= $(PREFIX)/share/doc/qfota
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # The version is written in one place, debian/changelog's first line.
@@ -207,6 +208,7 @@ INSTALL_FILES := \
 	$(UDEVRULESDIR)/72-qfota-auto.rules \
 	$(SYSTEMDUNITDIR)/qfota-auto@.service \
 	$(SYSUSERSDIR)/qfota.conf \
+	$(TMPFILESDIR)/qfota.conf \
 	$(BASHCOMPDIR)/qfota \
 	$(DOCDIR)/examples/policy.conf.example \
 	$(DOCDIR)/examples/qfota-auto-enable.rules.example
@@ -219,9 +221,10 @@ install: $(BUILD)/qfota
 		$(DESTDIR)$(UDEVRULESDIR)/
 	install -m 0644 udev/qfota-auto@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -D -m 0644 udev/qfota.sysusers $(DESTDIR)$(SYSUSERSDIR)/qfota.conf
+	install -D -m 0644 udev/qfota.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qfota.conf
 	install -D -m 0644 completion/qfota.bash $(DESTDIR)$(BASHCOMPDIR)/qfota
 	install -m 0644 doc/policy.conf.example udev/qfota-auto-enable.rules.example $(DESTDIR)$(DOCDIR)/examples/
-	@echo "qfota: installed. Create the qfota group and reload udev's rules: systemd-sysusers qfota.conf && udevadm control --reload (README: Install)"
+	@echo "qfota: installed. Create the qfota group and /run/qfota, reload udev's rules: systemd-sysusers qfota.conf && systemd-tmpfiles --create qfota.conf && udevadm control --reload (README: Install)"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))

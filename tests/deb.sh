@@ -38,7 +38,7 @@ status=0
 for f in /usr/bin/qfota /usr/share/man/man1/qfota.1.gz \
 	/usr/lib/udev/rules.d/70-qfota.rules /usr/lib/udev/rules.d/71-qfota-modemmanager.rules \
 	/usr/lib/udev/rules.d/72-qfota-auto.rules /usr/lib/systemd/system/qfota-auto@.service \
-	/usr/lib/sysusers.d/qfota.conf \
+	/usr/lib/sysusers.d/qfota.conf /usr/lib/tmpfiles.d/qfota.conf \
 	/usr/share/bash-completion/completions/qfota \
 	/usr/share/doc/qfota/examples/policy.conf.example \
 	/usr/share/doc/qfota/examples/qfota-auto-enable.rules.example \

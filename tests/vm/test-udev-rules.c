@@ -634,6 +634,7 @@ static void test_unit_text(void **state)
 			continue;
 		if (g_str_has_prefix(*l, "BindsTo=") || g_str_has_prefix(*l, "Requires=") ||
 		    g_str_has_prefix(*l, "PartOf=") || g_str_has_prefix(*l, "StopWhenUnneeded=") ||
+		    g_str_has_prefix(*l, "RuntimeDirectory") || /* would reset /run/qfota (tmpfiles.d's) */
 		    g_str_has_prefix(*l, "PrivateNetwork=") || g_str_has_prefix(*l, "PrivateDevices=") ||
 		    (g_str_has_prefix(*l, "After=") && strstr(*l, ".device")))
 			fail_msg("the unit must not have \"%s\"", *l);
@@ -647,7 +648,7 @@ static void test_unit_text(void **state)
 	for (const char *const *k = (const char *const[]){ "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict",
 		      "ProtectHome=yes", "DevicePolicy=closed", "DeviceAllow=char-usb_device rw",
 		      "RestrictAddressFamilies=AF_UNIX AF_NETLINK", "IPAddressDeny=any",
-		      "ReadWritePaths=/var/lib/qfota /run/qfota", "Type=oneshot", NULL };
+		      "ReadWritePaths=/var/lib/qfota /run/qfota", "SupplementaryGroups=qfota", "Type=oneshot", NULL };
 	     *k; k++)
 		if (!has_line(text, *k))
 			fail_msg("the unit lacks \"%s\"", *k);
