@@ -588,7 +588,7 @@ static void test_unit_verify(void **state)
 {
 	char *inst = unit_copy("unit-ok", "/bin/true", ""), *out;
 	const char *verify[] = { "systemd-analyze", "verify", "--man=no", inst, NULL };
-	const char *security[] = { "systemd-analyze", "security", "--offline=yes", "--threshold=30", inst, NULL };
+	const char *security[] = { "systemd-analyze", "security", "--offline=yes", "--threshold=15", inst, NULL };
 	int status;
 
 	(void)state;
@@ -597,10 +597,11 @@ static void test_unit_verify(void **state)
 	if (status != 0 || strspn(out, "\n") != strlen(out))
 		fail_msg("systemd-analyze verify (status %d):\n%s", status, out);
 	g_free(out);
-	/* systemd's own exposure score stays "OK" or better (<= 3.0 of 10) */
+	/* systemd's own exposure score stays at 1.5 of 10 or lower (issue 16.14;
+	 * it was 2.0) */
 	out = run(false, security, &status);
 	if (status != 0)
-		fail_msg("systemd-analyze security: exposure above 3.0:\n%s", out);
+		fail_msg("systemd-analyze security: exposure above 1.5:\n%s", out);
 	g_free(out);
 	g_free(inst);
 
@@ -648,7 +649,9 @@ static void test_unit_text(void **state)
 	for (const char *const *k = (const char *const[]){ "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict",
 		      "ProtectHome=yes", "DevicePolicy=closed", "DeviceAllow=char-usb_device rw",
 		      "RestrictAddressFamilies=AF_UNIX AF_NETLINK", "IPAddressDeny=any",
-		      "ReadWritePaths=/var/lib/qfota /run/qfota", "SupplementaryGroups=qfota", "Type=oneshot", NULL };
+		      "ReadWritePaths=/var/lib/qfota /run/qfota", "SupplementaryGroups=qfota", "Type=oneshot",
+		      "ProtectProc=invisible", "ProcSubset=pid", "PrivateMounts=yes", "UMask=0077",
+		      "SystemCallFilter=~@privileged @resources", "CapabilityBoundingSet=", NULL };
 	     *k; k++)
 		if (!has_line(text, *k))
 			fail_msg("the unit lacks \"%s\"", *k);
