@@ -142,6 +142,11 @@ int station_cli_policy(const char *cmd, const char *path, const struct fota_job 
 		policy_free(p);
 		return QFOTA_EXIT_USAGE;
 	}
+	if (p->credentials_line && p->readable_by_others)
+		fprintf(stderr,
+			"qfota %s: warning: %s:%u: the url= holds a user and password, and other users may read "
+			"this file: chmod 0600 %s (or put the package on an HTTPS server that needs none)\n",
+			cmd, path, p->credentials_line, path);
 	*ret = p;
 	return 0;
 }
