@@ -67,7 +67,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 				return r;
 			continue;
 		}
-		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL ||
+		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL || opt == OPT_URL_FILE ||
 				  opt == OPT_UPLOAD || opt == OPT_EXPECT))
 			return cli_usage_error(cmd, "%s does not apply: auto upgrades the module on --port by the policy",
 					       cli_option_name(opts, opt, name, sizeof(name)));
