@@ -16,6 +16,8 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/qfota
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # The version is written in one place, debian/changelog's first line.
@@ -205,6 +207,8 @@ INSTALL_FILES := \
 	$(UDEVRULESDIR)/71-qfota-modemmanager.rules \
 	$(UDEVRULESDIR)/72-qfota-auto.rules \
 	$(SYSTEMDUNITDIR)/qfota-auto@.service \
+	$(SYSUSERSDIR)/qfota.conf \
+	$(TMPFILESDIR)/qfota.conf \
 	$(BASHCOMPDIR)/qfota \
 	$(DOCDIR)/examples/policy.conf.example \
 	$(DOCDIR)/examples/qfota-auto-enable.rules.example
@@ -216,9 +220,11 @@ install: $(BUILD)/qfota
 	install -m 0644 udev/70-qfota.rules udev/71-qfota-modemmanager.rules udev/72-qfota-auto.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/
 	install -m 0644 udev/qfota-auto@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -D -m 0644 udev/qfota.sysusers $(DESTDIR)$(SYSUSERSDIR)/qfota.conf
+	install -D -m 0644 udev/qfota.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qfota.conf
 	install -D -m 0644 completion/qfota.bash $(DESTDIR)$(BASHCOMPDIR)/qfota
 	install -m 0644 doc/policy.conf.example udev/qfota-auto-enable.rules.example $(DESTDIR)$(DOCDIR)/examples/
-	@echo "qfota: installed. Reload udev's rules: udevadm control --reload (README: Install)"
+	@echo "qfota: installed. Create the qfota group and /run/qfota, reload udev's rules: systemd-sysusers qfota.conf && systemd-tmpfiles --create qfota.conf && udevadm control --reload (README: Install)"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))

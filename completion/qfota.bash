@@ -72,7 +72,7 @@ _qfota()
 		COMPREPLY=($(compgen -W '0 1' -- "$cur"))
 		return
 		;;
-	--upload | --policy | --log)
+	--upload | --url-file | --policy | --log)
 		_qfota_files "$cur"
 		return
 		;;
@@ -93,9 +93,9 @@ _qfota()
 		return
 		;;
 	list | info) opts="$select --json -h --help" ;;
-	upgrade) opts="$select --url --upload --upload-name --expect $params $timeouts --json --log -h --help" ;;
+	upgrade) opts="$select --url --url-file --upload --upload-name --expect $params $timeouts --json --log -h --help" ;;
 	follow) opts="$select --expect $timeouts --json --log -h --help" ;;
-	station) opts="--all $select --policy --url --upload --upload-name --expect $params $timeouts --json --log
+	station) opts="--all $select --policy --url --url-file --upload --upload-name --expect $params $timeouts --json --log
 		-h --help" ;;
 	auto) opts="-p --port --policy --wait $params $timeouts --json --log -h --help" ;;
 	explain) opts='--family -h --help' ;;

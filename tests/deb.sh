@@ -38,6 +38,7 @@ status=0
 for f in /usr/bin/qfota /usr/share/man/man1/qfota.1.gz \
 	/usr/lib/udev/rules.d/70-qfota.rules /usr/lib/udev/rules.d/71-qfota-modemmanager.rules \
 	/usr/lib/udev/rules.d/72-qfota-auto.rules /usr/lib/systemd/system/qfota-auto@.service \
+	/usr/lib/sysusers.d/qfota.conf /usr/lib/tmpfiles.d/qfota.conf \
 	/usr/share/bash-completion/completions/qfota \
 	/usr/share/doc/qfota/examples/policy.conf.example \
 	/usr/share/doc/qfota/examples/qfota-auto-enable.rules.example \
@@ -46,6 +47,9 @@ for f in /usr/bin/qfota /usr/share/man/man1/qfota.1.gz \
 done
 dpkg-deb -I "$deb" postinst | grep -q 'udevadm control --reload-rules' ||
 	{ echo "qfota deb: postinst does not reload udev's rules" >&2; status=1; }
+# the qfota group exists before udevd applies the rules that name it
+dpkg-deb -I "$deb" postinst | awk '/systemd-sysusers/ && !u { s = 1 } /udevadm control/ { u = 1 } END { exit !s }' ||
+	{ echo "qfota deb: postinst does not create the qfota group before reloading udev's rules" >&2; status=1; }
 
 lintian --tag-display-limit 0 "$deb" >"$out/lintian.txt" 2>&1 || true
 cat "$out/lintian.txt"

@@ -16,7 +16,7 @@ const char *qfota_strerror(int r)
 	case -ENOTUNIQ: return "more than one matches; choose one";
 	case -EOPNOTSUPP: return "the module cannot do this";
 	case -EBUSY: return "busy: the module is in use by another program";
-	case -EACCES: return "permission denied (see README: udev rules and the plugdev group)";
+	case -EACCES: return "permission denied (see README: udev rules and the qfota group)";
 	case -EPERM: return "refused: not safely owned (owner or permissions)";
 	case -ETIMEDOUT: return "timed out";
 	case -EPIPE: return "the USB endpoint stalled";

@@ -36,7 +36,8 @@
  *   -EOVERFLOW    the module sent more data than asked for [1]
  *   -ESTALE       the package or the module changed since it was checked [5]
  *   -ENOSPC       no room for the package on the module [5]
- *   -EALREADY     the module already runs the target revision: nothing to do [0]
+ *   -EALREADY     nothing to do: the module already runs the target revision, or
+ *                 the policy leaves it alone (its IMEI is not on the rule's list) [0]
  *   -EINPROGRESS  the package waits for the module's next reboot (--upgrade-mode 0) [10]
  *   -ENOPKG       no package for this module (the policy has no rule for it) [1]
  *   -ENOTTY       not a terminal (a tty link's path) [1]

@@ -10,16 +10,17 @@
  * the same port in one process conflict as well (a station never drives one
  * module twice).
  *
- * The directory, first match:
- *   $QFOTA_LOCK_DIR (non-empty);
- *   /run/qfota when running as root (what qfota-auto@.service uses);
- *   $XDG_RUNTIME_DIR/qfota;
- *   /tmp/qfota-<uid>.
- * It is created 0755 if missing (files 0644) and refused if it is a symlink,
- * owned by someone other than this user or root, or writable by group or
- * others without the sticky bit (issue 6, safe permissions). Point
- * QFOTA_LOCK_DIR of every user of a station at one directory to make their
- * runs exclude each other.
+ * The directory: $QFOTA_LOCK_DIR when set and not empty (tests), else
+ * /run/qfota, one directory for root (qfota-auto@.service, root's own runs)
+ * and every member of the qfota group alike, so that all their runs on a port
+ * exclude each other (issue 16.3). tmpfiles.d/qfota.conf makes it root:qfota
+ * 3770 (udev/qfota.tmpfiles says why each bit); if it is missing, root makes
+ * it so (0755 when there is no qfota group), and anyone else gets -EACCES.
+ * Another directory is made 0755, this user's. Refused: a symlink, a
+ * directory owned by someone other than this user or root, or one writable by
+ * group or others without the sticky bit (issue 6, safe permissions). Lock
+ * files are 0644, or 0664 in a group-writable directory (every member writes
+ * its PID); another user's lock file we may not write is locked read-only.
  */
 #ifndef QFOTA_LOCK_H
 #define QFOTA_LOCK_H
@@ -39,7 +40,9 @@ struct qfota_lock;
  *   -ELOOP   the directory or the lock file is a symlink;
  *   -EPERM   the directory is foreign-owned or writable by others, or the
  *            lock file is not a regular file;
- *   -ENOMEM, or the errno of mkdir/open/flock (-EACCES, -EROFS, ...). */
+ *   -EACCES  the directory is missing and this user may not create it, or
+ *            this user may not enter it (not in its group);
+ *   -ENOMEM, or the errno of mkdir/open/flock. */
 int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret);
 
 /* Drops the lock (and clears the PID in the file). Accepts NULL. */
@@ -47,7 +50,7 @@ void qfota_lock_release(struct qfota_lock *lock);
 static inline void qfota_lock_releasep(struct qfota_lock **l) { qfota_lock_release(*l); }
 #define _cleanup_lock_ __attribute__((cleanup(qfota_lock_releasep)))
 
-/* The directory qfota_lock_port uses now (see above), into buf.
+/* The directory qfota_lock_port uses (see above), into buf.
  * Returns 0, -ENAMETOOLONG, -EINVAL. Pure: creates and checks nothing. */
 int qfota_lock_dir(char *buf, size_t cap);
 

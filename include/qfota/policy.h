@@ -22,6 +22,10 @@
  *   url=URL         the module downloads URL itself (checked with url_parse)
  *   upload=PATH     AT+QFUPL PATH to the module, then DFOTA from there (EC25-class)
  *   upload-name=N   optional, with upload=: the file name on the module
+ *   imei=LIST       optional: the rule upgrades only the modules whose IMEI
+ *                   is on LIST; others are skipped (policy_rule_allows_imei).
+ *                   Grammar: item { "," item }, item = 15 digits (one module)
+ *                   | 1-14 digits "*" (every IMEI starting with them)
  * model, from, to and exactly one of file/url/upload are required; PATH is
  * absolute. Values hold no whitespace, '"' or '#'. A second rule for the same
  * model and from-revision is an error (which one would be meant?).
@@ -30,10 +34,17 @@
  * applied; else, when some rule of that model leads to the module's revision,
  * the module is at its target and is skipped; else the model or the revision
  * is unknown and is reported, never guessed.
+ *
+ * Trust (policy_load): in `qfota auto` the policy alone decides what is
+ * flashed onto whatever is plugged in, so the file must be as trusted as the
+ * program: owned by root or by the user running qfota (by root alone when
+ * that is root), and writable by nobody else. A url= with a user:password
+ * makes the file a secret too: the caller warns when others may read it.
  */
 #ifndef QFOTA_POLICY_H
 #define QFOTA_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define POLICY_DEFAULT_PATH "/etc/qfota/policy.conf"
@@ -54,12 +65,15 @@ struct policy_rule {
 	enum policy_source source;
 	char *location;     /* the path or URL (owned by the policy) */
 	char *upload_name;  /* NULL unless upload-name= (owned) */
+	char *imei;         /* NULL unless imei=: the allow-list as written (owned) */
 	unsigned line;      /* where it was written, for messages */
 };
 
 struct policy {
 	struct policy_rule *rules;
 	size_t n_rules;
+	unsigned credentials_line; /* the first rule whose url= holds a user (0: none) */
+	bool readable_by_others;   /* policy_load: others, or a group other than root's, may read the file */
 };
 
 struct policy_error {
@@ -75,7 +89,10 @@ struct policy_error {
 int policy_parse(const char *text, size_t len, struct policy **ret, struct policy_error *err);
 
 /* Reads path and parses it. Besides policy_parse's errors: the errno of
- * open/read (-ENOENT, -EACCES, ...) with err->line 0; -EFBIG over 1 MiB. */
+ * open/read (-ENOENT, -EACCES, ...) with err->line 0; -EFBIG over 1 MiB;
+ * -EPERM (err->line 0, the reason says what to do) for a file owned by
+ * another user than root or this one (any but root when this is root), or
+ * writable by group or others. Sets (*ret)->readable_by_others. */
 int policy_load(const char *path, struct policy **ret, struct policy_error *err);
 
 void policy_free(struct policy *p); /* accepts NULL */
@@ -94,5 +111,10 @@ const char *policy_verdict_to_string(enum policy_verdict v);
  * ret_rule may be NULL. */
 enum policy_verdict policy_decide(const struct policy *p, const char *model, const char *revision,
 				  const struct policy_rule **ret_rule);
+
+/* Whether rule may upgrade the module with this IMEI: true when the rule has
+ * no imei= list or the IMEI matches an item of it; false for a NULL or empty
+ * IMEI when there is a list. */
+bool policy_rule_allows_imei(const struct policy_rule *rule, const char *imei);
 
 #endif

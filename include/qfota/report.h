@@ -48,8 +48,8 @@ struct report_result {
 };
 
 /* What a result comes to, in the words the JSON result event and the audit
- * log use: "ok", "skipped" (at the target already, nothing sent: -EALREADY)
- * or "failed". */
+ * log use: "ok", "skipped" (at the target already, or not on the policy's
+ * IMEI list; nothing sent: -EALREADY) or "failed". */
 const char *report_result_outcome(const struct report_result *res);
 
 struct report_event {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -131,6 +132,73 @@ static void test_credentials_never_printed(void **state)
 		     NULL, 2, USER, PASS);
 	run_url_case(dir, "bad port", "FTP://" USER ":" PASS "@fota.example.com:99999/EC200U.pack", NULL, NULL, 2,
 		     USER, PASS);
+}
+
+/* 16.2: the URL with its password from a file (--url-file), never on the
+ * command line: the module downloads it as with --url, and nothing prints the
+ * password. A file other users may read, another user's file, an empty one,
+ * or one with a second line is refused before anything is sent (exit 2,
+ * saying what to do). */
+static void put_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_url_file(void **state)
+{
+	const char *dir = *state;
+	const char *ftp = "FTP://" USER ":" PASS "@fota.example.com/EC200U.pack";
+	char pkg[128], map[600], file[128], text[400];
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 50000, pkg, NULL);
+	snprintf(map, sizeof(map), "%s=%s", ftp, pkg);
+	snprintf(file, sizeof(file), "%s/url", dir);
+	snprintf(text, sizeof(text), "%s\n", ftp);
+	put_text(file, text);
+	assert_int_equal(chmod(file, 0600), 0);
+	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", "--url", map, NULL },
+	     (const char *const[]){ "-v", "-v", "upgrade", "--port", "1-1", "--url-file", file, NULL }, RUN_MS);
+	qrun_assert_exit(&q, 0);
+	qrun_assert_says(&q, "upgraded EC200U");
+	assert_no_secret(&q, "/nonexistent", USER, PASS);
+	qrun_clear(&q);
+
+	static const struct {
+		unsigned mode;
+		const char *text, *says;
+	} bad[] = {
+		{ 0644, NULL, "other users may read or change it (mode 0644), and it holds a password: chmod 0600 " },
+		{ 0640, NULL, "(mode 0640)" },
+		{ 0600, "", "empty; write the URL on its first line" },
+		{ 0600, "ftp://h.example/a.pack\nftp://h.example/b.pack\n", "one URL on one line, nothing else" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put_text(file, bad[i].text ? bad[i].text : text);
+		assert_int_equal(chmod(file, bad[i].mode), 0);
+		qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL },
+		     (const char *const[]){ "upgrade", "--port", "1-1", "--url-file", file, NULL }, RUN_MS);
+		qrun_assert_exit(&q, 2);
+		qrun_assert_says(&q, bad[i].says);
+		assert_no_secret(&q, "/nonexistent", USER, PASS);
+		qrun_assert_nothing_sent(&q, "1-1");
+		qrun_clear(&q);
+	}
+	if (geteuid() == 0) { /* another user's file, even 0600 */
+		put_text(file, text);
+		assert_int_equal(chmod(file, 0600), 0);
+		assert_int_equal(chown(file, 65534, 65534), 0);
+		qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL },
+		     (const char *const[]){ "upgrade", "--port", "1-1", "--url-file", file, NULL }, RUN_MS);
+		qrun_assert_exit(&q, 2);
+		qrun_assert_says(&q, "owned by uid 65534, not by you");
+		qrun_clear(&q);
+	}
 }
 
 /* A station of three, one of which fails: the table, the JSON events and the
@@ -451,6 +519,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_credentials_never_printed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credentials_station, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_url_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_package_changed_while_streamed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_changed_while_streamed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_strings_escaped, setup, teardown),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -224,6 +225,57 @@ static void test_auto_upgrades_then_skips(void **state)
 	qrun_clear(&q);
 }
 
+/* Issue 16.4: the policy is trusted, so it must be safe. A rule's imei= list:
+ * a module not on it is skipped untouched (exit 0, words), one on it (by
+ * prefix) is upgraded. A policy with a password that others may read is
+ * warned about (the password never shown). A policy others may write is
+ * refused: exit 2, words, nothing sent. */
+static void test_auto_policy_trust(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], deny[128], allow[128], open_pol[128], text[768], script[2048];
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 100000, pkg, NULL);
+	snprintf(deny, sizeof(deny), "%s/deny.conf", dir);
+	snprintf(text, sizeof(text),
+		 "model=EC200U from=" R15 " to=" R16 " file=%s imei=358000000000001,35*\n"
+		 "model=EG25 from=EG25GGBR07A08M2G to=EG25GGBR07A09M2G url=ftp://fota:s3cret@h.example/eg25.zip\n",
+		 pkg);
+	write_text(deny, text);
+	chmod(deny, 0644);
+	snprintf(allow, sizeof(allow), "%s/allow.conf", dir);
+	snprintf(text, sizeof(text), "model=EC200U from=" R15 " to=" R16 " file=%s imei=358000000000001,8660500*\n",
+		 pkg);
+	write_text(allow, text);
+	chmod(allow, 0600);
+	snprintf(open_pol, sizeof(open_pol), "%s/open.conf", dir);
+	write_text(open_pol, text);
+	chmod(open_pol, 0666);
+	snprintf(script, sizeof(script),
+		 "\"$QFOTA\" auto --port 1-1 --policy %s; echo \"deny=$?\"; "
+		 "\"$QFOTA\" auto --port 1-1 --policy %s; echo \"open=$?\"; "
+		 "\"$QFOTA\" auto --port 1-1 --policy %s; echo \"allow=$?\"",
+		 deny, open_pol, allow);
+	qrun_script(&q, dir, NULL, script, RUN_MS);
+	qrun_assert_says(&q, "deny=0");
+	qrun_assert_says(&q, "1-1: skipped: IMEI 8660500");
+	qrun_assert_says(&q, " is not on the imei= list of policy line 1: not upgraded");
+	snprintf(text, sizeof(text), "warning: %s:2: the url= holds a user and password, and other users may read", deny);
+	qrun_assert_says(&q, text);
+	assert_null(strstr(q.run.err, "s3cret"));
+	qrun_assert_says(&q, "open=2");
+	snprintf(text, sizeof(text), "policy %s: writable by everyone, who could change what is flashed: chmod go-w",
+		 open_pol);
+	qrun_assert_says(&q, text);
+	qrun_assert_says(&q, "allow=0");
+	qrun_assert_says(&q, "1-1: upgraded EC200U " R15 " -> " R16);
+	assert_int_equal(qfotadl_count(&q, "1-1"), 1); /* the allowed run alone */
+	qrun_assert_released(&q, "1-1");
+	qrun_clear(&q);
+}
+
 /* No rule for the model, or for its revision: reported, never guessed. */
 static void test_unknown_model_and_revision(void **state)
 {
@@ -301,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_station_32_with_four_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_station_ports_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_upgrades_then_skips, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_policy_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_model_and_revision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_policies, setup, teardown),
 	};

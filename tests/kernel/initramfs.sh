@@ -2,7 +2,7 @@
 # Builds the kernel tier's guest as an uncompressed initramfs (the kernel
 # unpacks it faster than a compressed one under TCG): busybox, the USB modules
 # (with depmod), systemd-udevd/udevadm with Debian's stock rules plus qfota's
-# udev/*.rules, /etc/group with plugdev, build/qfota with its shared libraries,
+# udev/*.rules, /etc/group with qfota, build/qfota with its shared libraries,
 # the guest scripts and the test payload.
 # Usage: initramfs.sh BUILD KERNEL_RELEASE PAYLOAD_DIR OUT.cpio
 set -eu
@@ -79,6 +79,7 @@ tape:x:26:
 audio:x:29:
 video:x:44:
 plugdev:x:46:
+qfota:x:990:
 input:x:101:
 kvm:x:102:
 render:x:103:

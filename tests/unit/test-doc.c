@@ -353,7 +353,7 @@ static void test_man_environment_files_examples(void **state)
 		"/usr/lib/udev/rules.d/70\\-qfota.rules", "/usr/lib/udev/rules.d/71\\-qfota\\-modemmanager.rules",
 		"/usr/lib/udev/rules.d/72\\-qfota\\-auto.rules", "/usr/lib/systemd/system/qfota\\-auto@.service",
 	};
-	static const char *const examples[] = { "usbfs_memory_mb", "plugdev", "policy.conf.example",
+	static const char *const examples[] = { "usbfs_memory_mb", "adduser operator qfota", "policy.conf.example",
 						"qfota\\-auto\\-enable.rules", "udevadm control \\-\\-reload",
 						"journalctl \\-u qfota\\-auto@" };
 	char *sec;

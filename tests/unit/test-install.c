@@ -27,7 +27,8 @@ struct want {
 	const char *source; /* in the tree; NULL: the built qfota */
 };
 
-/* What `make install` must install: %P is PREFIX, %U UDEVRULESDIR, %S SYSTEMDUNITDIR. */
+/* What `make install` must install: %P is PREFIX, %U UDEVRULESDIR, %S
+ * SYSTEMDUNITDIR, %Y SYSUSERSDIR, %T TMPFILESDIR. */
 static const struct want wants[] = {
 	{ "%P/bin/qfota", 0755, NULL },
 	{ "%P/share/man/man1/qfota.1", 0644, "doc/qfota.1" },
@@ -35,6 +36,8 @@ static const struct want wants[] = {
 	{ "%U/71-qfota-modemmanager.rules", 0644, "udev/71-qfota-modemmanager.rules" },
 	{ "%U/72-qfota-auto.rules", 0644, "udev/72-qfota-auto.rules" },
 	{ "%S/qfota-auto@.service", 0644, "udev/qfota-auto@.service" },
+	{ "%Y/qfota.conf", 0644, "udev/qfota.sysusers" },
+	{ "%T/qfota.conf", 0644, "udev/qfota.tmpfiles" },
 	{ "%P/share/bash-completion/completions/qfota", 0644, "completion/qfota.bash" },
 	{ "%P/share/doc/qfota/examples/policy.conf.example", 0644, "doc/policy.conf.example" },
 	{ "%P/share/doc/qfota/examples/qfota-auto-enable.rules.example", 0644, "udev/qfota-auto-enable.rules.example" },
@@ -42,13 +45,17 @@ static const struct want wants[] = {
 #define N_WANTS (sizeof(wants) / sizeof(wants[0]))
 
 struct layout {
-	const char *prefix, *udevrulesdir, *unitdir;
+	const char *prefix, *udevrulesdir, *unitdir, *sysusersdir, *tmpfilesdir;
 };
 
 static void expand(const struct want *w, const struct layout *l, char *buf, size_t cap)
 {
 	const char *rest = w->path + 2;
-	const char *base = w->path[1] == 'P' ? l->prefix : w->path[1] == 'U' ? l->udevrulesdir : l->unitdir;
+	const char *base = w->path[1] == 'P'   ? l->prefix
+			   : w->path[1] == 'U' ? l->udevrulesdir
+			   : w->path[1] == 'Y' ? l->sysusersdir
+			   : w->path[1] == 'T' ? l->tmpfilesdir
+					       : l->unitdir;
 
 	snprintf(buf, cap, "%s%s", base, rest);
 }
@@ -240,7 +247,8 @@ static void install_and_uninstall(const char *dir, const char *const vars[], con
 /* The .deb's layout: PREFIX=/usr puts the rules and the unit in /usr/lib. */
 static void test_install_prefix_usr(void **state)
 {
-	const struct layout l = { "/usr", "/usr/lib/udev/rules.d", "/usr/lib/systemd/system" };
+	const struct layout l = { "/usr", "/usr/lib/udev/rules.d", "/usr/lib/systemd/system", "/usr/lib/sysusers.d",
+				  "/usr/lib/tmpfiles.d" };
 
 	install_and_uninstall(*state, (const char *const[]){ "PREFIX=/usr", NULL }, &l);
 }
@@ -249,7 +257,8 @@ static void test_install_prefix_usr(void **state)
  * also read (udev(7), systemd-analyze unit-paths). */
 static void test_install_default_prefix(void **state)
 {
-	const struct layout l = { "/usr/local", "/usr/local/lib/udev/rules.d", "/usr/local/lib/systemd/system" };
+	const struct layout l = { "/usr/local", "/usr/local/lib/udev/rules.d", "/usr/local/lib/systemd/system",
+				  "/usr/local/lib/sysusers.d", "/usr/local/lib/tmpfiles.d" };
 
 	install_and_uninstall(*state, (const char *const[]){ NULL }, &l);
 }
@@ -258,11 +267,11 @@ static void test_install_default_prefix(void **state)
  * systemd's pkg-config values). */
 static void test_install_dir_variables(void **state)
 {
-	const struct layout l = { "/opt/q", "/lib/udev/rules.d", "/lib/systemd/system" };
+	const struct layout l = { "/opt/q", "/lib/udev/rules.d", "/lib/systemd/system", "/lib/sysusers.d", "/opt/q/lib/tmpfiles.d" };
 
 	install_and_uninstall(*state,
 			      (const char *const[]){ "PREFIX=/opt/q", "UDEVRULESDIR=/lib/udev/rules.d",
-						     "SYSTEMDUNITDIR=/lib/systemd/system", NULL },
+						     "SYSTEMDUNITDIR=/lib/systemd/system", "SYSUSERSDIR=/lib/sysusers.d", NULL },
 			      &l);
 }
 
@@ -336,7 +345,8 @@ static bool have(const char *prog)
 static void test_deb(void **state)
 {
 	const char *dir = *state, *env = getenv("QFOTA_TEST_DEB");
-	const struct layout l = { "/usr", "/usr/lib/udev/rules.d", "/usr/lib/systemd/system" };
+	const struct layout l = { "/usr", "/usr/lib/udev/rules.d", "/usr/lib/systemd/system", "/usr/lib/sysusers.d",
+				  "/usr/lib/tmpfiles.d" };
 	char build_arg[512], debpath[1024], *p;
 	struct tu_run r;
 
@@ -390,11 +400,21 @@ static void test_deb(void **state)
 	assert_non_null(strstr(r.out, "udevadm control --reload-rules"));
 	assert_non_null(strstr(r.out, "\"2c7c\""));
 	assert_non_null(strstr(r.out, "udevadm trigger --action=change --parent-match="));
+	/* the qfota group the rules name exists before udevd applies them, and
+	 * before systemd-tmpfiles gives it /run/qfota */
+	p = strstr(r.out, "systemd-sysusers");
+	if (!p || p > strstr(r.out, "udevadm control"))
+		fail_msg("postinst does not run systemd-sysusers before udevadm:\n%s", r.out);
+	if (!strstr(r.out, "systemd-tmpfiles") || p > strstr(r.out, "systemd-tmpfiles"))
+		fail_msg("postinst does not run systemd-tmpfiles after systemd-sysusers:\n%s", r.out);
 	tu_run_clear(&r);
 	assert_int_equal(tu_run((char *const[]){ "dpkg-deb", "-f", debpath, "Package", "Version", NULL }, NULL,
 				30000, &r),
 			 0);
 	assert_non_null(strstr(r.out, "Package: qfota\n"));
+	tu_run_clear(&r);
+	assert_int_equal(tu_run((char *const[]){ "dpkg-deb", "-f", debpath, "Depends", NULL }, NULL, 30000, &r), 0);
+	assert_non_null(strstr(r.out, "systemd-sysusers"));
 	tu_run_clear(&r);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -198,13 +199,92 @@ static void test_load(void **state)
 	assert_non_null(strstr(err.reason, "cannot read"));
 }
 
+/* imei=: the grammar, and which IMEIs a rule lets through. */
+static void test_imei(void **state)
+{
+	struct policy *p;
+	const struct policy_rule *rule = NULL;
+
+	(void)state;
+	p = parse_ok("model=EC200U from=" R15 " to=" R16 " file=/a imei=866050034443000,35800*\n"
+		     "model=EC200U from=" R16 " to=" R17 " file=/b\n", 2);
+	assert_non_null(p->rules[0].imei);
+	assert_null(p->rules[1].imei);
+	assert_int_equal(policy_decide(p, "EC200U", R15, &rule), POLICY_UPGRADE);
+	assert_true(policy_rule_allows_imei(rule, "866050034443000"));
+	assert_true(policy_rule_allows_imei(rule, "358001234567890"));
+	assert_false(policy_rule_allows_imei(rule, "866050034443001"));
+	assert_false(policy_rule_allows_imei(rule, "358011234567890"));
+	assert_false(policy_rule_allows_imei(rule, "35800"));  /* not an IMEI */
+	assert_false(policy_rule_allows_imei(rule, ""));
+	assert_false(policy_rule_allows_imei(rule, NULL));
+	assert_true(policy_rule_allows_imei(&p->rules[1], "866050034443001")); /* no list: any */
+	assert_true(policy_rule_allows_imei(&p->rules[1], NULL));
+	policy_free(p);
+
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=12345\n", 1, "imei=12345: give IMEIs of 15");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=8660500344430001\n", 1, "imei=");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=866050034443000,\n", 1, "imei=");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=*\n", 1, "imei=");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=86605*0\n", 1, "imei=");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=8660500344430*\n"
+		"model=EC200U from=" R16 " to=" R17 " file=/a imei=abc*\n", 2, "imei=abc*");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a imei=35* imei=36*\n", 1, "imei= given twice");
+}
+
+/* The policy file is trusted: refused when another user owns it or others
+ * may write it (-EPERM, words saying what to do); a password in it that
+ * others may read is flagged for the caller's warning. */
+static void test_load_trust(void **state)
+{
+	char path[] = "/tmp/qfota-policy-XXXXXX";
+	int fd = mkstemp(path);
+	struct policy *p = NULL;
+	struct policy_error err;
+	static const char text[] = "model=EC200U from=" R15 " to=" R16 " file=/a\n"
+				   "model=EG25 from=A to=B url=ftp://u:pw@h.example/x.zip\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (int)sizeof(text) - 1);
+	close(fd);
+	/* 0600: fine, and nobody else reads the password */
+	assert_int_equal(policy_load(path, &p, &err), 0);
+	assert_int_equal(p->credentials_line, 2);
+	assert_false(p->readable_by_others);
+	policy_free(p);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(policy_load(path, &p, &err), 0);
+	assert_true(p->readable_by_others);
+	policy_free(p);
+	/* writable by others or by the group: refused */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(policy_load(path, &p, &err), -EPERM);
+	assert_non_null(strstr(err.reason, "writable by everyone"));
+	assert_non_null(strstr(err.reason, "chmod go-w"));
+	assert_int_equal(err.line, 0);
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(policy_load(path, &p, &err), -EPERM);
+	assert_non_null(strstr(err.reason, "writable by its group"));
+	/* another user's file: refused (giving it away needs root) */
+	assert_int_equal(chmod(path, 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(policy_load(path, &p, &err), -EPERM);
+		assert_non_null(strstr(err.reason, "owned by uid 65534"));
+		assert_non_null(strstr(err.reason, "chown root:"));
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_policy),  cmocka_unit_test(test_empty_policy),
 		cmocka_unit_test(test_bad_policies), cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_exact_length), cmocka_unit_test(test_decide),
-		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load),         cmocka_unit_test(test_imei),
+		cmocka_unit_test(test_load_trust),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,11 +36,12 @@ struct cli_select {
 enum {
 	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
 	OPT_UP_URCS, OPT_JSON, OPT_LOG, OPT_POLICY, OPT_ALL, OPT_WAIT, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL,
-	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL,
+	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL, OPT_URL_FILE,
 };
 
 #define CLI_JOB_LONG                                                                                         \
 	{ "url", required_argument, NULL, OPT_URL }, { "upload", required_argument, NULL, OPT_UPLOAD },     \
+	{ "url-file", required_argument, NULL, OPT_URL_FILE },                                            \
 	{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },                                      \
 	{ "cid", required_argument, NULL, OPT_CID }, { "apn", required_argument, NULL, OPT_APN },           \
 	{ "expect", required_argument, NULL, OPT_EXPECT },                                                \
@@ -70,9 +71,10 @@ int cli_job_option(const char *cmd, const struct option *opts, int opt, const ch
 
 /* A job with fota_job_init's defaults and the process's cancel flag. */
 void cli_job_init(struct fota_job *job, enum fota_source source);
-/* What goes together (--cid with --apn): 0, or the usage error's exit code
+/* What goes together (--cid with --apn), and the URL of --url-file read (the
+ * file checked: this user's, mode 0600): 0, or the usage error's exit code
  * (already printed). */
-int cli_job_check(const char *cmd, const struct fota_job *job);
+int cli_job_check(const char *cmd, struct fota_job *job);
 /* The --timeout-* lines of a help text, each with its default. */
 void cli_print_timeout_help(FILE *f);
 

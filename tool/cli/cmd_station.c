@@ -9,12 +9,13 @@
 
 static const char station_help[] =
 	"Usage: qfota station (--all [-m MODEL] [-d VID:PID] | -p PORT [-p PORT]...) PACKAGE\n"
-	"       qfota station ... --url URL | --upload PACKAGE\n"
+	"       qfota station ... --url URL | --url-file FILE | --upload PACKAGE\n"
 	"       qfota station ... [--policy FILE]\n"
 	"\n"
 	"Upgrades every selected module at once, each on its own: one module's failure,\n"
 	"hang, unplug or slow reboot never stalls or fails another.\n"
-	"  PACKAGE, --url URL, --upload PACKAGE   the same for every module (see qfota upgrade)\n"
+	"  PACKAGE, --url URL, --url-file FILE, --upload PACKAGE   the same for every\n"
+	"                         module (see qfota upgrade)\n"
 	"  --policy FILE   per module by its model and revision (default " POLICY_DEFAULT_PATH "\n"
 	"                  when no package is given); modules at the target are skipped\n"
 	"\n"

@@ -12,7 +12,7 @@
 
 static const char upgrade_help[] =
 	"Usage: qfota upgrade [SELECTOR] PACKAGE\n"
-	"       qfota upgrade [SELECTOR] --url URL [--cid N --apn APN]\n"
+	"       qfota upgrade [SELECTOR] --url URL|--url-file FILE [--cid N --apn APN]\n"
 	"       qfota upgrade [SELECTOR] --upload PACKAGE\n"
 	"\n"
 	"Upgrades one module's firmware with AT+QFOTADL and follows it to the end:\n"
@@ -20,6 +20,9 @@ static const char upgrade_help[] =
 	"  --url URL       the module downloads it: ftp://user:pass@host[:port]/file (root\n"
 	"                  directory only), http://host[:port]/path or https://...; at most\n"
 	"                  255 bytes, user, password, host and path at most 50 each\n"
+	"  --url-file FILE the URL from FILE's first line, so that a password is not on\n"
+	"                  the command line (seen by every local user); FILE must be\n"
+	"                  yours and mode 0600\n"
 	"  --upload PACKAGE  copy it to the module's file system with AT+QFUPL, then\n"
 	"                  update from there (DFOTA; EC25/EG25/EP06-class modules)\n"
 	"\n"
@@ -83,7 +86,7 @@ static int run(int argc, char **argv, bool follow)
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (follow && (opt == OPT_URL || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
+		if (follow && (opt == OPT_URL || opt == OPT_URL_FILE || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
 			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME))
 			return cli_usage_error(cmd, "follow sends nothing to the module: %s does not apply",
 					       cli_option_name(opts, opt, name, sizeof(name)));

@@ -2,13 +2,21 @@
  * auto (tool/cli/cli.h): one handler, one set of defaults (fota_job_init),
  * one check of what goes together, one help text for the deadlines, and the
  * audit log's path. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "qfota/audit.h"
+#include "qfota/exitcode.h"
+#include "qfota/cleanup.h"
 #include "qfota/fota.h"
+#include "qfota/url.h"
 
 /* The --timeout-* options: what each bounds (its default comes from
  * fota_timeouts_default, never written twice). */
@@ -62,8 +70,62 @@ void cli_job_init(struct fota_job *job, enum fota_source source)
 	job->cancel = cli_cancel_flag();
 }
 
-int cli_job_check(const char *cmd, const struct fota_job *job)
+/* --url-file FILE: the URL (with its credentials) from a file, so that the
+ * password is not on the command line, where every local user can read it
+ * (/proc/PID/cmdline) and the shell keeps it (issue 16.2). Like curl's
+ * --netrc-file or ssh's keys, the file must be this user's (or root's) and
+ * neither readable nor writable by anyone else. Grammar: the URL on the first
+ * line, a final "\n" or "\r\n" allowed, nothing after it. Read by
+ * cli_job_check, after the options (so that --help anywhere still wins). The
+ * URL lives in one static buffer until exit: one job per process. */
+static char url_from_file[URL_MAX + 3];
+static const char *url_file_path;
+
+static int url_file_read(const char *cmd, const char *path, const char **ret_url)
 {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	char buf[sizeof(url_from_file) + 1];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return cli_usage_error(cmd, "--url-file %s: cannot read it: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cli_usage_error(cmd, "--url-file %s: not a regular file", path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return cli_usage_error(cmd, "--url-file %s: owned by uid %u, not by you: it holds your password",
+				       path, (unsigned)st.st_uid);
+	if (st.st_mode & 0077)
+		return cli_usage_error(cmd, "--url-file %s: other users may %s it (mode %04o), and it holds a "
+				       "password: chmod 0600 %s", path, st.st_mode & 0066 ? "read or change" : "use",
+				       (unsigned)(st.st_mode & 07777), path);
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return cli_usage_error(cmd, "--url-file %s: cannot read it: %s", path, strerror(errno));
+	len = (size_t)n;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return cli_usage_error(cmd, "--url-file %s: empty; write the URL on its first line", path);
+	if (len > URL_MAX)
+		return cli_usage_error(cmd, "--url-file %s: longer than a URL may be (%d bytes)", path, URL_MAX);
+	if (memchr(buf, '\n', len) || memchr(buf, '\0', len))
+		return cli_usage_error(cmd, "--url-file %s: one URL on one line, nothing else", path);
+	memcpy(url_from_file, buf, len);
+	url_from_file[len] = '\0';
+	explicit_bzero(buf, sizeof(buf));
+	*ret_url = url_from_file;
+	return 0;
+}
+
+int cli_job_check(const char *cmd, struct fota_job *job)
+{
+	if (url_file_path && job->source == FOTA_SOURCE_URL && job->url == url_file_path &&
+	    url_file_read(cmd, url_file_path, &job->url) != 0)
+		return QFOTA_EXIT_USAGE; /* url_file_read said why */
 	if (job->cid && !job->apn)
 		return cli_usage_error(cmd, "--cid comes with --apn");
 	if (job->apn && !job->cid)
@@ -98,6 +160,11 @@ int cli_job_option(const char *cmd, const struct option *opts, int opt, const ch
 		return 1;
 	}
 	switch (opt) {
+	case OPT_URL_FILE: /* the path for now: cli_job_check reads it */
+		job->url = url_file_path = arg;
+		job->source = FOTA_SOURCE_URL;
+		(*n_sources)++;
+		return 1;
 	case OPT_URL:
 	case OPT_UPLOAD:
 		job->source = opt == OPT_URL ? FOTA_SOURCE_URL : FOTA_SOURCE_UPLOAD;

@@ -67,7 +67,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 				return r;
 			continue;
 		}
-		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL ||
+		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL || opt == OPT_URL_FILE ||
 				  opt == OPT_UPLOAD || opt == OPT_EXPECT))
 			return cli_usage_error(cmd, "%s does not apply: auto upgrades the module on --port by the policy",
 					       cli_option_name(opts, opt, name, sizeof(name)));
@@ -142,6 +142,11 @@ int station_cli_policy(const char *cmd, const char *path, const struct fota_job 
 		policy_free(p);
 		return QFOTA_EXIT_USAGE;
 	}
+	if (p->credentials_line && p->readable_by_others)
+		fprintf(stderr,
+			"qfota %s: warning: %s:%u: the url= holds a user and password, and other users may read "
+			"this file: chmod 0600 %s (or put the package on an HTTPS server that needs none)\n",
+			cmd, path, p->credentials_line, path);
 	*ret = p;
 	return 0;
 }

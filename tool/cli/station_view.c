@@ -204,7 +204,10 @@ static void row_result(struct row *r, const struct report_result *res)
 	if (res->imei[0])
 		snprintf(r->imei, sizeof(r->imei), "%s", res->imei);
 	if (res->ok && res->err == -EALREADY) {
-		snprintf(r->result, sizeof(r->result), "skipped (at %.30s)", res->to);
+		if (res->to[0])
+			snprintf(r->result, sizeof(r->result), "skipped (at %.30s)", res->to);
+		else /* left alone by the policy (IMEI not listed) */
+			snprintf(r->result, sizeof(r->result), "skipped (not listed)");
 		r->colour = 33;
 	} else if (res->ok) {
 		snprintf(r->result, sizeof(r->result), "upgraded to %.30s", res->to);

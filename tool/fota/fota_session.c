@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fota_internal.h"
 #include "qfota/cleanup.h"
@@ -36,6 +37,30 @@ static int session_fail(struct report_result *res, int err, const char *fmt, ...
 	return err;
 }
 
+/* The words for a lock that could not be taken for another reason than a
+ * holder: most often the set-up (the lock directory missing, or this user
+ * not in the group that shares it). */
+static int lock_fail(struct report_result *res, int r, const char *port)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (qfota_lock_dir(dir, sizeof(dir)) < 0)
+		return session_fail(res, r, "cannot lock port %s: %s", port, qfota_strerror(r));
+	if (r == -EACCES && stat(dir, &st) < 0 && errno == ENOENT)
+		return session_fail(res, r,
+				    "cannot lock port %s: the lock directory %s does not exist; create it as root with "
+				    "`systemd-tmpfiles --create qfota.conf` (the package does), or set QFOTA_LOCK_DIR",
+				    port, dir);
+	if (r == -EACCES)
+		return session_fail(res, r,
+				    "cannot lock port %s: no permission in the lock directory %s, which is root's and "
+				    "the qfota group's: `adduser $USER qfota`, then log in again",
+				    port, dir);
+	return session_fail(res, r, "cannot lock port %s in %s: %s (set QFOTA_LOCK_DIR?)", port, dir,
+			    qfota_strerror(r));
+}
+
 int fota_session_lock(const char *port, struct report_result *res, struct fota_session **ret)
 {
 	_cleanup_free_ struct fota_session *s = calloc(1, sizeof(*s));
@@ -47,11 +72,13 @@ int fota_session_lock(const char *port, struct report_result *res, struct fota_s
 	snprintf(s->port, sizeof(s->port), "%s", port);
 	/* One qfota per module, keyed by its physical port, before any USB. */
 	r = qfota_lock_port(port, &holder, &s->lock);
-	if (r == -EBUSY)
+	if (r == -EBUSY && holder > 0)
 		return session_fail(res, r, "port %s is busy: qfota (PID %ld) is already working on it", port,
 				    (long)holder);
+	if (r == -EBUSY)
+		return session_fail(res, r, "port %s is busy: another qfota is already working on it", port);
 	if (r < 0)
-		return session_fail(res, r, "cannot lock port %s: %s (set QFOTA_LOCK_DIR?)", port, qfota_strerror(r));
+		return lock_fail(res, r, port);
 	/* Before the claim: ModemManager lets go of the modem rather than having
 	 * its tty taken away mid-probe, and stays off it through the reboots. A
 	 * refusal is not fatal: the claim still keeps it off the AT interface. */

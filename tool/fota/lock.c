@@ -1,6 +1,7 @@
 /* One qfota per module: per-port lock files (include/qfota/lock.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@
 
 #define PORT_MAX 32          /* "1-4.2.3.4.5.6.7" and more: a port path is short */
 #define HOLDER_WAIT_TRIES 20 /* x 1 ms: a holder writes its PID right after flock() */
+#define DEFAULT_DIR "/run/qfota"
+#define SHARED_GROUP "qfota"
+#define SHARED_DIR_MODE 03770 /* = udev/qfota.tmpfiles: root:qfota, setgid, sticky */
 
 struct qfota_lock {
 	int fd;
@@ -33,39 +37,71 @@ static bool port_is_valid(const char *port)
 
 int qfota_lock_dir(char *buf, size_t cap)
 {
-	const char *env = getenv("QFOTA_LOCK_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *env = getenv("QFOTA_LOCK_DIR");
 	int n;
 
 	if (!buf || cap == 0)
 		return -EINVAL;
-	if (env && *env)
-		n = snprintf(buf, cap, "%s", env);
-	else if (geteuid() == 0)
-		n = snprintf(buf, cap, "/run/qfota");
-	else if (xdg && xdg[0] == '/')
-		n = snprintf(buf, cap, "%s/qfota", xdg);
-	else
-		n = snprintf(buf, cap, "/tmp/qfota-%u", (unsigned)geteuid());
+	n = snprintf(buf, cap, "%s", env && *env ? env : DEFAULT_DIR);
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-/* Opens the lock directory, creating it 0755. Refuses what another user could
- * have prepared for us: a symlink (it could point anywhere), a directory of
- * another owner, or one others may write into without the sticky bit (they
- * could swap our lock file for theirs). */
-static int dir_open(const char *path)
+/* The qfota group's ID, or -1 when there is none. Reentrant: station threads
+ * lock concurrently. */
+static gid_t shared_gid(void)
 {
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(SHARED_GROUP, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		return (gid_t)-1;
+	return gr.gr_gid;
+}
+
+/* mkdir of a missing lock directory with mode. A directory that is missing
+ * and that we may not create (a user, or root under the unit's read-only
+ * /run) is -EACCES: the set-up is missing; the words are the caller's
+ * (fota_session.c). */
+static int dir_make(const char *path, mode_t mode, bool *ret_created)
+{
+	struct stat st;
+	int e;
+
+	*ret_created = false;
+	if (mkdir(path, mode) == 0) {
+		*ret_created = true;
+		return 0;
+	}
+	e = errno;
+	if (e == EEXIST || lstat(path, &st) == 0)
+		return 0;
+	errno = e;
+	if (e == EACCES || e == EPERM || e == EROFS)
+		return qfota_log_errno(QFOTA_LOG_DEBUG, -EACCES, "lock: %s is missing and cannot be created: %m", path);
+	return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: creating %s", path);
+}
+
+/* Opens the lock directory, creating it if missing: the default one, when
+ * root makes it and the qfota group exists, as the tmpfiles.d entry makes it
+ * (root:qfota 3770: created 0700, then given to the group); any other 0755,
+ * this user's. Refuses what another user could have prepared for us: a
+ * symlink (it could point anywhere), a directory of another owner than us or
+ * root, or one others may write into without the sticky bit (they could swap
+ * our lock file for theirs). *ret_shared: the group may write it, so lock
+ * files are made group-writable too (every member writes its PID). */
+static int dir_open(const char *path, bool *ret_shared)
+{
+	gid_t gid = geteuid() == 0 && strcmp(path, DEFAULT_DIR) == 0 ? shared_gid() : (gid_t)-1;
 	_cleanup_close_ int fd = -1;
 	struct stat st;
-	bool created = false;
+	bool created;
+	int r;
 
-	if (mkdir(path, 0755) == 0)
-		created = true;
-	else if (errno != EEXIST)
-		return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: creating %s", path);
+	if ((r = dir_make(path, gid != (gid_t)-1 ? 0700 : 0755, &created)) < 0)
+		return r;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		int r = errno == ELOOP || errno == ENOTDIR ? -ELOOP : qfota_errno();
+		r = errno == ELOOP || errno == ENOTDIR ? -ELOOP : qfota_errno();
 		if (r == -ELOOP && !(lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
 			r = -EINVAL; /* not a directory, and not a link either */
 		return qfota_log_errno(QFOTA_LOG_DEBUG, r, "lock: opening directory %s", path);
@@ -77,8 +113,17 @@ static int dir_open(const char *path)
 				       (unsigned)st.st_uid);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
 		return qfota_log_errno(QFOTA_LOG_DEBUG, -EPERM, "lock: %s is writable by others, refusing it", path);
-	if (created && (st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0) /* the umask may have narrowed it */
-		return qfota_errno();
+	if (created) {
+		mode_t want = gid != (gid_t)-1 ? SHARED_DIR_MODE : 0755; /* the umask may have narrowed it */
+
+		if (gid != (gid_t)-1 && fchown(fd, 0, gid) < 0)
+			return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: giving %s to group %s", path,
+					       SHARED_GROUP);
+		if ((st.st_mode & 07777) != want && fchmod(fd, want) < 0)
+			return qfota_errno();
+		st.st_mode = (st.st_mode & ~(mode_t)07777) | want;
+	}
+	*ret_shared = (st.st_mode & S_IWGRP) != 0;
 	return TAKE_FD(fd);
 }
 
@@ -107,7 +152,8 @@ int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
 	char dir[4096], name[PORT_MAX + 8];
-	bool writable = true;
+	bool writable = true, shared = false;
+	mode_t mode;
 	struct qfota_lock *l;
 	struct stat st;
 	int r;
@@ -116,14 +162,17 @@ int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret
 		return -EINVAL;
 	if ((r = qfota_lock_dir(dir, sizeof(dir))) < 0)
 		return r;
-	if ((dfd = dir_open(dir)) < 0)
+	if ((dfd = dir_open(dir, &shared)) < 0)
 		return dfd;
+	mode = shared ? 0664 : 0644;
 	snprintf(name, sizeof(name), "%s.lock", port);
 
-	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
 	if (fd < 0 && errno == EACCES) {
-		/* Another user's lock file in a shared (sticky) directory: flock
-		 * works on a read-only descriptor too, only the PID is not ours to write. */
+		/* Another user's lock file in a shared (sticky) directory that we
+		 * may not write (we are not in its group, or fs.protected_regular
+		 * refuses O_CREAT on it): flock works on a read-only descriptor
+		 * too, only the PID is not ours to write. */
 		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		writable = false;
 	}
@@ -147,8 +196,8 @@ int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret
 		char pid[24];
 		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 
-		if (st.st_uid == geteuid() && (st.st_mode & 07777) != 0644)
-			(void)fchmod(fd, 0644); /* the umask may have narrowed it; the PID is for everyone */
+		if (st.st_uid == geteuid() && (st.st_mode & 07777) != mode)
+			(void)fchmod(fd, mode); /* the umask may have narrowed it; the PID is for everyone */
 		if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
 			return qfota_log_errno(QFOTA_LOG_DEBUG, qfota_errno(), "lock: writing %s/%s", dir, name);
 	}

@@ -45,6 +45,7 @@ static void rule_clear(struct policy_rule *r)
 {
 	free(r->location);
 	free(r->upload_name);
+	free(r->imei);
 }
 
 void policy_free(struct policy *p)
@@ -133,8 +134,39 @@ static int take_string(struct policy_error *err, unsigned line, const char *key,
 }
 
 enum {
-	F_MODEL = 1 << 0, F_FROM = 1 << 1, F_TO = 1 << 2, F_SOURCE = 1 << 3, F_UPLOAD_NAME = 1 << 4,
+	F_MODEL = 1 << 0, F_FROM = 1 << 1, F_TO = 1 << 2, F_SOURCE = 1 << 3, F_UPLOAD_NAME = 1 << 4, F_IMEI = 1 << 5,
 };
+
+#define IMEI_DIGITS 15
+
+/* One item of an imei= list (n bytes): 15 digits, or 1-14 digits and '*'. */
+static bool imei_item_is_valid(const char *s, size_t n)
+{
+	bool prefix = n > 0 && s[n - 1] == '*';
+	size_t digits = prefix ? n - 1 : n;
+
+	if (prefix ? digits < 1 || digits >= IMEI_DIGITS : digits != IMEI_DIGITS)
+		return false;
+	for (size_t i = 0; i < digits; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Grammar: item { "," item } (imei_item_is_valid). */
+static bool imei_list_is_valid(const char *s, size_t n)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != ',')
+			continue;
+		if (!imei_item_is_valid(s + start, i - start))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
 
 /* One KEY=VALUE field of a rule. */
 static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, size_t n, unsigned line,
@@ -163,8 +195,10 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 		bit = F_SOURCE;
 	else if (KEY("upload-name"))
 		bit = F_UPLOAD_NAME;
+	else if (KEY("imei"))
+		bit = F_IMEI;
 	else
-		return fail(err, line, "unknown key '%s' (known: model from to file url upload upload-name)",
+		return fail(err, line, "unknown key '%s' (known: model from to file url upload upload-name imei)",
 			    field_shown(f, klen, quoted, 44));
 	if (vlen == 0)
 		return fail(err, line, "%.*s= has no value", (int)klen, f);
@@ -184,6 +218,12 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 		if (r == 0 && !at_file_name_is_valid(rule->upload_name))
 			return fail(err, line, "upload-name= must be 1-80 letters, digits, '_', '.', '-' (not . or ..)");
 		return r;
+	case F_IMEI:
+		if (!imei_list_is_valid(v, vlen))
+			return fail(err, line, "imei=%s: give IMEIs of 15 digits, or 1-14 digits and '*' for every IMEI "
+				    "starting with them, separated by ',' (no blanks)",
+				    field_shown(v, vlen, quoted, sizeof(quoted)));
+		return take_string(err, line, "imei", v, vlen, &rule->imei);
 	}
 	rule->source = KEY("file") ? POLICY_SOURCE_FILE : KEY("url") ? POLICY_SOURCE_URL : POLICY_SOURCE_UPLOAD;
 #undef KEY
@@ -200,6 +240,8 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 				snprintf(shown, sizeof(shown), "(too long to show)");
 			return fail(err, line, "url=%s: %s", shown, url_reason_to_string(why));
 		}
+		if (parts.has_credentials)
+			return 2; /* a rule, with a secret in it: parse_line tells */
 	} else if (rule->location[0] != '/') {
 		return fail(err, line, "%s=%s: give an absolute path", policy_source_to_string(rule->source),
 			    rule->location);
@@ -209,7 +251,8 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 
 /* One line (without its newline) into *rule; returns 1 for a rule, 0 for a
  * blank or comment line. */
-static int parse_line(const char *s, size_t n, unsigned line, struct policy_rule *rule, struct policy_error *err)
+static int parse_line(const char *s, size_t n, unsigned line, struct policy_rule *rule, bool *ret_credentials,
+		      struct policy_error *err)
 {
 	unsigned seen = 0;
 	size_t i = 0;
@@ -234,6 +277,8 @@ static int parse_line(const char *s, size_t n, unsigned line, struct policy_rule
 		r = parse_field(rule, &seen, s + start, i - start, line, err);
 		if (r < 0)
 			return r;
+		if (r == 2)
+			*ret_credentials = true;
 	}
 	if (seen == 0)
 		return 0;
@@ -270,6 +315,7 @@ int policy_parse(const char *text, size_t len, struct policy **ret, struct polic
 		const char *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
 		struct policy_rule rule;
+		bool credentials = false;
 		int r;
 
 		line++;
@@ -278,7 +324,7 @@ int policy_parse(const char *text, size_t len, struct policy **ret, struct polic
 			policy_free(p);
 			return fail(err, line, "a NUL byte: this is not a text file");
 		}
-		r = parse_line(s, n, line, &rule, err);
+		r = parse_line(s, n, line, &rule, &credentials, err);
 		if (r > 0) {
 			for (size_t i = 0; i < p->n_rules && r > 0; i++)
 				if (strcasecmp(p->rules[i].model, rule.model) == 0 &&
@@ -305,6 +351,8 @@ int policy_parse(const char *text, size_t len, struct policy **ret, struct polic
 		}
 		if (r > 0)
 			p->rules[p->n_rules++] = rule;
+		if (r > 0 && credentials && !p->credentials_line)
+			p->credentials_line = line;
 	}
 	*ret = p;
 	return 0;
@@ -316,6 +364,7 @@ int policy_load(const char *path, struct policy **ret, struct policy_error *err)
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t got = 0;
+	int r;
 
 	err->line = 0;
 	err->reason[0] = '\0';
@@ -331,6 +380,20 @@ int policy_load(const char *path, struct policy **ret, struct policy_error *err)
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err->reason, sizeof(err->reason), "not a regular file");
 		return -EINVAL;
+	}
+	/* The policy decides what is flashed onto every module plugged in:
+	 * whoever may write it may flash anything (policy.h, "Trust"). */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err->reason, sizeof(err->reason),
+			 "owned by uid %u, who could change what is flashed; make it root's: chown root: %s",
+			 (unsigned)st.st_uid, path);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err->reason, sizeof(err->reason),
+			 "writable by %s, who could change what is flashed: chmod go-w %s",
+			 st.st_mode & S_IWOTH ? "everyone" : "its group", path);
+		return -EPERM;
 	}
 	if (st.st_size > POLICY_FILE_MAX) {
 		snprintf(err->reason, sizeof(err->reason), "larger than %d bytes", POLICY_FILE_MAX);
@@ -354,7 +417,10 @@ int policy_load(const char *path, struct policy **ret, struct policy_error *err)
 			break;
 		got += (size_t)k;
 	}
-	return policy_parse(buf, got, ret, err);
+	r = policy_parse(buf, got, ret, err);
+	if (r == 0)
+		(*ret)->readable_by_others = (st.st_mode & S_IROTH) || ((st.st_mode & S_IRGRP) && st.st_gid != 0);
+	return r;
 }
 
 enum policy_verdict policy_decide(const struct policy *p, const char *model, const char *revision,
@@ -385,4 +451,21 @@ enum policy_verdict policy_decide(const struct policy *p, const char *model, con
 		return POLICY_AT_TARGET;
 	}
 	return model_known ? POLICY_UNKNOWN_REVISION : POLICY_UNKNOWN_MODEL;
+}
+
+bool policy_rule_allows_imei(const struct policy_rule *rule, const char *imei)
+{
+	const char *item;
+
+	if (!rule || !rule->imei)
+		return true;
+	if (!imei || strlen(imei) != IMEI_DIGITS)
+		return false;
+	for (item = rule->imei; *item; item += strcspn(item, ",") + (item[strcspn(item, ",")] == ',')) {
+		size_t n = strcspn(item, ",");
+
+		if (item[n - 1] == '*' ? strncmp(item, imei, n - 1) == 0 : n == IMEI_DIGITS && strncmp(item, imei, n) == 0)
+			return true;
+	}
+	return false;
 }

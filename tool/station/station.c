@@ -173,6 +173,13 @@ static void module_run(struct worker *w)
 	case POLICY_UPGRADE:
 		break;
 	}
+	if (!policy_rule_allows_imei(rule, res->imei)) {
+		/* Not ours to upgrade (policy.h, imei=): let it go untouched. */
+		fota_session_close(held);
+		finish_early(w, -EALREADY, "IMEI %s is not on the imei= list of policy line %u: not upgraded",
+			     res->imei[0] ? res->imei : "(none)", rule->line);
+		return;
+	}
 	reporter_say(job.reporter, e->port, false, "policy line %u: %s -> %s (%s)", rule->line, rule->from,
 		     rule->to, policy_source_to_string(rule->source));
 	station_job_from_rule(o->job, rule, from, &job);
