@@ -39,6 +39,7 @@ struct fota_ctx {
 	int last_percent;
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */
 	unsigned reboots;
+	uint64_t t_port_look;          /* last look at the port in sysfs (fota_follow.c) */
 };
 
 /* What fota_identify_port keeps for fota_run_held (include/qfota/fota.h). */
