@@ -91,7 +91,11 @@ static int fail_cancelled(struct fota_ctx *c);
 #define LEFT_DRAIN_MS 500
 
 /* Whether the port shows that the module left: empty, or holding another
- * device number (back already). Looked at once per poll interval. */
+ * device number (back already). Looked at once per poll interval, and only
+ * two looks in a row count: a departure lasts, a failed read of sysfs does
+ * not (seen under umockdev's preload, whose fd-to-path mapping is not
+ * thread-safe, in a 32-module station: one look found an end-no-reboot
+ * module's port empty, and qfota waited 120 s for a reboot that never was). */
 static bool port_shows_left(struct fota_ctx *c)
 {
 	uint64_t now = fota_now_ms();
@@ -99,7 +103,11 @@ static bool port_shows_left(struct fota_ctx *c)
 	if (now < c->t_port_look + USBXFER_POLL_MS)
 		return false;
 	c->t_port_look = now;
-	return udev_watch_left(c->watch, c->port, c->devnum);
+	if (!udev_watch_left(c->watch, c->port, c->devnum)) {
+		c->port_left_looks = 0;
+		return false;
+	}
+	return ++c->port_left_looks >= 2;
 }
 
 /* Reads the module's reports for up to ms, as at_channel_poll, and says
@@ -124,8 +132,9 @@ static int poll_module(struct fota_ctx *c, unsigned ms)
 		if (r < 0)
 			return r; /* -ENODEV: the link says so too */
 	} while (c->ended == ended && r > 0 && fota_now_ms() < deadline);
+	c->port_left_looks = 0;
 	if (c->ended != ended) {
-		c->t_port_look = 0; /* look again at the next call */
+		c->t_port_look = 0; /* look again (twice) from the next call */
 		return 1;
 	}
 	return -ENODEV;
@@ -154,6 +163,7 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 	if (r < 0)
 		return fota_fail(c, r, -1, "lost track of port %s: %s", c->job->port, qfota_strerror(r));
 	c->devnum = devnum;
+	c->port_left_looks = 0;
 	snprintf(c->port, sizeof(c->port), "%s", port);
 	/* udev may still be applying its rules (permissions) just after "add". */
 	deadline = fota_now_ms() + 5000;

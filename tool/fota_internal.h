@@ -40,6 +40,7 @@ struct fota_ctx {
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */
 	unsigned reboots;
 	uint64_t t_port_look;          /* last look at the port in sysfs (fota_follow.c) */
+	unsigned port_left_looks;      /* consecutive looks that found the module gone */
 };
 
 /* What fota_identify_port keeps for fota_run_held (include/qfota/fota.h). */
