@@ -182,12 +182,13 @@ static void result_durations(const char *out, const char *port, long *ret_total,
 /* A station of n modules at the fastest pace with every deadline at its
  * default: each module rebooted at once after END,0 and was followed at once,
  * so its time is far below any deadline (the shortest default is 10 s; the
- * reboot's is 120 s). A reboot that qfota missed costs the whole reboot
+ * reboot's is 120 s): at most 6 s in all and 3 s in reboots, with room for
+ * ASan on a loaded 2-core host (measured: 0.2-0.7 s plain, 2 s with ASan). A reboot that qfota missed costs the whole reboot
  * deadline, and the run RUN_MS would not even be enough (issue 19). */
 static void station_fast_default_deadlines(const char *dir, unsigned n)
 {
 	char pkg[128], count[8], port[16], line[64];
-	long total, reboot, worst = 0;
+	long total, reboot, worst = 0, worst_reboot = 0;
 	struct qrun q;
 
 	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
@@ -202,15 +203,17 @@ static void station_fast_default_deadlines(const char *dir, unsigned n)
 	for (unsigned i = 1; i <= n; i++) {
 		port_of(i, port, sizeof(port));
 		result_durations(q.run.out, port, &total, &reboot);
-		if (total < 0 || total > 5000 || reboot < 0 || reboot > 2000)
+		if (total < 0 || total > 6000 || reboot < 0 || reboot > 3000)
 			fail_msg("module on %s: %ld ms in all, %ld ms in reboots: a reboot was not followed at once",
 				 port, total, reboot);
 		worst = total > worst ? total : worst;
+		worst_reboot = reboot > worst_reboot ? reboot : worst_reboot;
 		assert_revision(&q, port, true);
 		assert_record_count(&q, port, "reboots", 1);
 		qrun_assert_released(&q, port);
 	}
-	print_message("station of %u at the fast pace: the slowest module took %ld ms\n", n, worst);
+	print_message("station of %u at the fast pace: the slowest module took %ld ms, the longest reboot %ld ms\n",
+		      n, worst, worst_reboot);
 	qrun_clear(&q);
 }
 
