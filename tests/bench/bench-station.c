@@ -60,7 +60,8 @@
  * returns) and its OK (printed as reclaim_ok_p99_ms).
  *
  * Diagnostics: BENCH_RECLAIM_ONLY=1 measures only the reclaim, beside
- * BENCH_RECLAIM_IDLE=N idle modules (default 0).
+ * BENCH_RECLAIM_IDLE=N idle modules (default 0); BENCH_FAST_ONLY=1 only the
+ * fast station.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -507,6 +508,12 @@ int main(int argc, char **argv)
 		fast_max[i] = all.max_total_ms;
 		fprintf(stderr, "fast round %d: lone %.0f ms; %u at once: mean %.0f ms, slowest %.0f ms, wall %.0f ms\n",
 			i + 1, one.mean_total_ms, FAST_N, all.mean_total_ms, all.max_total_ms, all.wall_ms);
+	}
+	if (getenv("BENCH_FAST_ONLY")) {
+		printf("bench station_fast_efficiency %.3f x\n", median(fast_lone, runs) / median(fast_many, runs));
+		tu_rmrf(dir);
+		free(dir);
+		return 0;
 	}
 	for (int i = 0; i < runs && !getenv("BENCH_RECLAIM_ONLY"); i++) {
 		struct station_run one, all;
