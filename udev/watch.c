@@ -68,20 +68,31 @@ void udev_watch_free(struct udev_watch *w)
 const char *udev_watch_port(const struct udev_watch *w) { return w->waiter.port; }
 const char *udev_watch_peer(const struct udev_watch *w) { return w->waiter.peer; }
 
-/* The devnum of the usb_device on one port now, or -1. */
+/* The devnum of the usb_device on one port now; -ENODEV if the port holds
+ * none (or it left while being read), another negative errno if sysfs could
+ * not be read (then nothing is known). */
 static int devnum_on_port(struct udev_watch *w, const char *port)
 {
-	struct udev_device *d = udev_device_new_from_subsystem_sysname(w->udev, "usb", port);
+	struct udev_device *d;
 	const char *v;
-	int devnum = -1;
+	int devnum = -ENODEV;
 
+	errno = 0;
+	d = udev_device_new_from_subsystem_sysname(w->udev, "usb", port);
 	if (!d)
-		return -1;
+		return errno == ENOMEM ? -ENOMEM : -ENODEV;
 	v = udev_device_get_sysattr_value(d, "devnum");
 	if (v && strcmp(udev_device_get_devtype(d) ?: "", "usb_device") == 0)
 		devnum = atoi(v);
 	udev_device_unref(d);
 	return devnum;
+}
+
+bool udev_watch_left(struct udev_watch *w, const char *port, int devnum)
+{
+	int now = devnum_on_port(w, port);
+
+	return now == -ENODEV || (now >= 0 && now != devnum);
 }
 
 bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[UDEV_PORT_MAX])

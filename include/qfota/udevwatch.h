@@ -40,6 +40,13 @@ const char *udev_watch_peer(const struct udev_watch *w);
  * *ret_devnum (may be NULL) and which port in ret_port (may be NULL). */
 bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[UDEV_PORT_MAX]);
 
+/* Whether the device with devnum has left port (the port itself or the peer
+ * it came back on), from sysfs now, with no uevent needed: the port holds no
+ * device, or another device number (the module rebooted and may be back
+ * already). False while the device is there, and when sysfs cannot be read
+ * (out of memory): only evidence of a departure says it left. */
+bool udev_watch_left(struct udev_watch *w, const char *port, int devnum);
+
 /* Waits until the device with devnum old_devnum has left the port: a remove
  * uevent, or the port is found empty or holding another device. Returns 0 or
  * -ETIMEDOUT after timeout_ms. */

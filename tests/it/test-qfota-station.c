@@ -154,6 +154,80 @@ static void test_station_32_with_four_faults(void **state)
 	qrun_clear(&q);
 }
 
+/* The JSON result event of port in out: its durations.total_ms and
+ * durations.reboot_ms (-1 if absent). Fails the test without one. */
+static void result_durations(const char *out, const char *port, long *ret_total, long *ret_reboot)
+{
+	char key[64];
+	const char *line, *end, *v;
+
+	snprintf(key, sizeof(key), "{\"event\":\"result\",");
+	for (line = strstr(out, key); line; line = strstr(line + 1, key)) {
+		char want[48];
+
+		end = strchr(line, '\n');
+		snprintf(want, sizeof(want), "\"port\":\"%s\"", port);
+		v = strstr(line, want);
+		if (v && (!end || v < end))
+			break;
+	}
+	if (!line)
+		fail_msg("no result event for port %s", port);
+	end = strchr(line, '\n');
+	v = strstr(line, "\"total_ms\":");
+	*ret_total = v && (!end || v < end) ? strtol(v + 11, NULL, 10) : -1;
+	v = strstr(line, "\"reboot_ms\":");
+	*ret_reboot = v && (!end || v < end) ? strtol(v + 12, NULL, 10) : -1;
+}
+
+/* A station of n modules at the fastest pace with every deadline at its
+ * default: each module rebooted at once after END,0 and was followed at once,
+ * so its time is far below any deadline (the shortest default is 10 s; the
+ * reboot's is 120 s): at most 6 s in all and 3 s in reboots, with room for
+ * ASan on a loaded 2-core host (measured: 0.2-0.7 s plain, 2 s with ASan). A reboot that qfota missed costs the whole reboot
+ * deadline, and the run RUN_MS would not even be enough (issue 19). */
+static void station_fast_default_deadlines(const char *dir, unsigned n)
+{
+	char pkg[128], count[8], port[16], line[64];
+	long total, reboot, worst = 0, worst_reboot = 0;
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	snprintf(count, sizeof(count), "%u", n);
+	qrun_pack("ec200u", 65536, pkg, NULL);
+	qrun(&q, dir, (const char *const[]){ "--count", count, "--port-base", "1-4.", NULL },
+	     (const char *const[]){ "station", "--all", "--json", pkg, NULL }, RUN_MS);
+	qrun_assert_exit(&q, 0);
+	snprintf(line, sizeof(line), "\"modules\":%u,\"upgraded\":%u,", n, n);
+	qrun_assert_says(&q, line);
+	assert_int_equal(tu_count(q.run.out, "did not reboot"), 0);
+	for (unsigned i = 1; i <= n; i++) {
+		port_of(i, port, sizeof(port));
+		result_durations(q.run.out, port, &total, &reboot);
+		if (total < 0 || total > 6000 || reboot < 0 || reboot > 3000)
+			fail_msg("module on %s: %ld ms in all, %ld ms in reboots: a reboot was not followed at once",
+				 port, total, reboot);
+		worst = total > worst ? total : worst;
+		worst_reboot = reboot > worst_reboot ? reboot : worst_reboot;
+		assert_revision(&q, port, true);
+		assert_record_count(&q, port, "reboots", 1);
+		qrun_assert_released(&q, port);
+	}
+	print_message("station of %u at the fast pace: the slowest module took %ld ms, the longest reboot %ld ms\n",
+		      n, worst, worst_reboot);
+	qrun_clear(&q);
+}
+
+static void test_station_8_fast_default_deadlines(void **state)
+{
+	station_fast_default_deadlines(*state, 8);
+}
+
+static void test_station_32_fast_default_deadlines(void **state)
+{
+	station_fast_default_deadlines(*state, 32);
+}
+
 /* Several -p: only those modules; --json: every event carries its port. */
 static void test_station_ports_json(void **state)
 {
@@ -351,6 +425,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_station_32_with_four_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_station_8_fast_default_deadlines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_station_32_fast_default_deadlines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_station_ports_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_upgrades_then_skips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_policy_trust, setup, teardown),

@@ -159,6 +159,19 @@ static int setup_slow_link(void **state)
 	return setup_one(state, "ec200u", &p);
 }
 
+/* A module back the moment it left: one tick of the station thread runs the
+ * reboot and the return together (as a late tick does on a loaded host). The
+ * host must still see it go (NO_DEVICE, remove) and come back (add, a new
+ * device number), as a real host always does. */
+static int setup_instant_reboot(void **state)
+{
+	struct vm_pacing p;
+
+	assert_true(vm_pacing_preset("fast", &p));
+	p.reboot_ms = 0;
+	return setup_one(state, "ec200u", &p);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
@@ -663,6 +676,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_at_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_at_session, setup_no_lanes, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_reenumerates, setup_no_lanes, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_reenumerates, setup_instant_reboot, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,6 +68,7 @@ struct vmod {
 	char port[32];
 	char syspath[192];        /* "/sys/devices/.../usb1/1-4" */
 	char devnode[32];         /* "/dev/bus/usb/001/005" */
+	unsigned departures;      /* vm_model_departures() when it came on the bus */
 	bool unplugged;           /* vm_station_unplug: never comes back */
 	bool tb_stale, tb_busy;   /* testbed work due / under way (station.c) */
 
@@ -124,8 +125,12 @@ uint64_t vm_now_ns(void);
 /* The adapter saw work due at when_ns for mod (or a presence change). Locked. */
 void vm_station_kick(struct vm_station *st, uint64_t when_ns);
 /* After any model call: a module that left goes off the bus at once (its URBs
- * end); the testbed's files follow on the station thread. Locked. */
+ * end), even if it is back already (a late tick ran its reboot and its return
+ * together); the testbed's files follow on the station thread. Locked. */
 void vm_station_sync_presence(struct vmod *mod);
+/* Whether mod's model is on the bus as the enumeration the adapter shows
+ * (present, not unplugged, not rebooted since). Locked. */
+bool vm_station_model_on_bus(const struct vmod *mod);
 
 /* uevent_shim.c: makes the linker keep the connect/sendmsg wrappers that
  * give umockdev's uevent delivery the kernel's drop semantics. */

@@ -160,6 +160,7 @@ size_t vm_pace(struct vm_model *m, size_t want)
 void vm_unplug(struct vm_model *m)
 {
 	m->presence = VM_GONE;
+	m->departures++;
 	m->out_len = 0;
 	m->st.driver_bound = false;
 	m->st.claimed = false;
@@ -179,6 +180,7 @@ void vm_reboot_request(struct vm_model *m, enum vm_boot boot)
 static void do_reboot(struct vm_model *m)
 {
 	m->reboot_pending = false;
+	m->departures++;
 	m->out_len = 0;
 	m->line_len = 0;
 	m->line_overflow = false;
@@ -373,6 +375,11 @@ size_t vm_model_pending_in(const struct vm_model *m)
 enum vm_presence vm_model_presence(const struct vm_model *m)
 {
 	return m->presence;
+}
+
+unsigned vm_model_departures(const struct vm_model *m)
+{
+	return m->departures;
 }
 
 const char *vm_model_port(const struct vm_model *m)

@@ -138,6 +138,13 @@ enum vm_presence {
 	VM_GONE,       /* unplugged for good */
 };
 enum vm_presence vm_model_presence(const struct vm_model *m);
+/* How many times the module has left the bus. One tick that comes late may
+ * run a reboot and the module's return together (presence is VM_PRESENT
+ * before and after): the adapter takes the device off the bus and
+ * enumerates it again whenever this count differs from the one it saw when
+ * it put the device on the bus, as a real host sees every reboot (the
+ * claimed link drops, a new device number). */
+unsigned vm_model_departures(const struct vm_model *m);
 /* The port the module is (or will come back) on. */
 const char *vm_model_port(const struct vm_model *m);
 

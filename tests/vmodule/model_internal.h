@@ -133,6 +133,7 @@ struct vm_model {
 
 	/* Presence and reboots. */
 	enum vm_presence presence;
+	unsigned departures;         /* times it left the bus (vm_model_departures) */
 	bool reboot_pending;         /* waiting for the host to drain before rebooting */
 	uint64_t reboot_deadline_ns;
 	uint64_t back_ns;

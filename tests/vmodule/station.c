@@ -258,6 +258,8 @@ static int bus_enter(struct vmod *mod, const char *port)
 	port_syspath(port, mod->syspath, sizeof(mod->syspath));
 	mod->bus = bus;
 	mod->devnum = (unsigned)devnum;
+	if (mod->model)
+		mod->departures = vm_model_departures(mod->model);
 	snprintf(mod->devnode, sizeof(mod->devnode), "/dev/bus/usb/%03u/%03u", bus, (unsigned)devnum);
 	/* umockdev keeps /sys/dev/char/189:<minor> of a removed device; a number
 	 * that wrapped around (no device holds it now) would collide with it and
@@ -383,10 +385,27 @@ static void unplug_usb(struct vmod *mod)
 	}
 }
 
+bool vm_station_model_on_bus(const struct vmod *mod)
+{
+	return mod->model && !mod->unplugged && vm_model_presence(mod->model) == VM_PRESENT &&
+	       vm_model_departures(mod->model) == mod->departures;
+}
+
 void vm_station_sync_presence(struct vmod *mod)
 {
-	if (mod->model && (mod->unplugged || vm_model_presence(mod->model) != VM_PRESENT) && bus_leave(mod))
+	if (mod->model && mod->node && !vm_station_model_on_bus(mod) && bus_leave(mod))
 		vm_station_kick(mod->st, 0);
+}
+
+/* Whether the bus shows what the model wants: on it as the current
+ * enumeration, or off it, with no testbed work left. */
+static bool bus_in_line(const struct vmod *mod)
+{
+	bool want_bus = !mod->unplugged && vm_model_presence(mod->model) == VM_PRESENT;
+
+	if (mod->tb_stale || mod->tb_busy)
+		return false;
+	return mod->node ? vm_station_model_on_bus(mod) : !want_bus;
 }
 
 /* Station thread, locked on entry and on return: brings the bus in line with
@@ -450,12 +469,14 @@ static void *worker(void *arg)
 		for (size_t i = 0; i < st->n; i++) {
 			struct vmod *mod = st->mods[i];
 
-			if (mod->model_next_ns <= now) {
+			if (mod->model_next_ns <= now)
 				mod->model_next_ns = vm_model_tick(mod->model, now);
-				if (sync_bus(mod, lock)) {
-					now = vm_now_ns();
-					unlocked = true; /* modules already passed may have work */
-				}
+			/* Also when the model has nothing due: a module that left and
+			 * came back in one late tick still has to go off the bus and
+			 * on again. */
+			if (!bus_in_line(mod) && sync_bus(mod, lock)) {
+				now = vm_now_ns();
+				unlocked = true; /* modules already passed may have work */
 			}
 			vm_usbdevfs_service(mod, now);
 			if (mod->model_next_ns < next)
@@ -710,10 +731,7 @@ int vm_station_unplug(struct vm_station *st, size_t idx)
 
 static bool is_idle(const struct vmod *mod)
 {
-	bool want_bus = !mod->unplugged && vm_model_presence(mod->model) == VM_PRESENT;
-
-	return mod->model_next_ns == VM_NEVER && vm_usbdevfs_next_ns(mod) == VM_NEVER &&
-	       want_bus == (mod->node != NULL) && !mod->tb_stale && !mod->tb_busy;
+	return mod->model_next_ns == VM_NEVER && vm_usbdevfs_next_ns(mod) == VM_NEVER && bus_in_line(mod);
 }
 
 int vm_station_wait_idle(struct vm_station *st, size_t idx, unsigned timeout_ms)

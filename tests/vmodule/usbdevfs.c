@@ -197,6 +197,13 @@ void vm_usbdevfs_service(struct vmod *mod, uint64_t now)
 {
 	if (!mod->model || !mod->node)
 		return;
+	/* The model first catches up: a reboot it has run meanwhile (even one
+	 * it is back from already) takes this enumeration off the bus before
+	 * any of its URBs reaches the rebooted module. */
+	mod->model_next_ns = vm_model_tick(mod->model, now);
+	vm_station_sync_presence(mod);
+	if (!mod->node)
+		return;
 	/* Bulk OUT: one link per module, transfers in order; a transfer holds
 	 * the link for len/rate + turnaround, then its bytes reach the model.
 	 * What the model does not take is NAKed: retried when it runs again. */
@@ -217,7 +224,7 @@ void vm_usbdevfs_service(struct vmod *mod, uint64_t now)
 			u->off += vm_model_host_write(mod->model, u->buf->data + u->off,
 						      u->len - u->off, now);
 			mod->model_next_ns = vm_model_next_ns(mod->model);
-			if (vm_model_presence(mod->model) != VM_PRESENT)
+			if (!vm_station_model_on_bus(mod))
 				break;
 			if (u->off < u->len) {
 				mod->out_nak = true;
@@ -230,7 +237,7 @@ void vm_usbdevfs_service(struct vmod *mod, uint64_t now)
 		urb_complete(u, 0, u->len);
 	}
 	/* Bulk IN: whatever the module has queued, up to the transfer's size. */
-	while (!vl_empty(&mod->in_q) && vm_model_presence(mod->model) == VM_PRESENT) {
+	while (!vl_empty(&mod->in_q) && vm_station_model_on_bus(mod)) {
 		struct vurb *u = vl_entry(mod->in_q.next, struct vurb, link);
 		size_t n;
 

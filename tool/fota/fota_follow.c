@@ -20,6 +20,60 @@ static void sleep_ms(unsigned ms)
 
 static int fail_cancelled(struct fota_ctx *c);
 
+/* How long what the module said before it left may take to come off the
+ * link once the port shows it gone. */
+#define LEFT_DRAIN_MS 500
+
+/* Whether the port shows that the module left: empty, or holding another
+ * device number (back already). Looked at once per poll interval, and only
+ * two looks in a row count: a departure lasts, a failed read of sysfs does
+ * not (seen under umockdev's preload, whose fd-to-path mapping is not
+ * thread-safe, in a 32-module station: one look found an end-no-reboot
+ * module's port empty, and qfota waited 120 s for a reboot that never was). */
+static bool port_shows_left(struct fota_ctx *c)
+{
+	uint64_t now = qfota_now_ms();
+
+	if (now < c->t_port_look + USBXFER_POLL_MS)
+		return false;
+	c->t_port_look = now;
+	if (!udev_watch_left(c->watch, c->port, c->devnum)) {
+		c->port_left_looks = 0;
+		return false;
+	}
+	return ++c->port_left_looks >= 2;
+}
+
+/* Reads the module's reports for up to ms, as at_channel_poll, and says
+ * -ENODEV once the module has left. The claimed link dropping tells that
+ * first; the port itself tells it too, so that a reboot whose link drop and
+ * uevents were both missed is still followed at once instead of waiting out a
+ * deadline. Before that, what the module said last (END,0 and a reboot within
+ * one read) is taken off the link; if that was END, the caller sees it first
+ * and the next call says -ENODEV. */
+static int poll_module(struct fota_ctx *c, unsigned ms)
+{
+	bool ended = c->ended;
+	uint64_t deadline;
+	int r = at_channel_poll(c->at, ms);
+
+	if (r < 0 || !port_shows_left(c))
+		return r;
+	qfota_debug("%s: the port shows the module gone before its link did", c->port);
+	deadline = qfota_now_ms() + LEFT_DRAIN_MS;
+	do {
+		r = at_channel_poll(c->at, USBXFER_POLL_MS);
+		if (r < 0)
+			return r; /* -ENODEV: the link says so too */
+	} while (c->ended == ended && r > 0 && qfota_now_ms() < deadline);
+	c->port_left_looks = 0;
+	if (c->ended != ended) {
+		c->t_port_look = 0; /* look again (twice) from the next call */
+		return 1;
+	}
+	return -ENODEV;
+}
+
 /* The module left the bus: wait for it on the same port (or its peer), with
  * the reboot deadline, and claim it again. Sends nothing. */
 static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
@@ -43,6 +97,7 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 	if (r < 0)
 		return fota_fail(c, r, -1, "lost track of port %s: %s", c->job->port, qfota_strerror(r));
 	c->devnum = devnum;
+	c->port_left_looks = 0;
 	snprintf(c->port, sizeof(c->port), "%s", port);
 	/* udev may still be applying its rules (permissions) just after "add"
 	 * (5 s); another program may hold the interface for a moment (EBUSY: a
@@ -127,7 +182,7 @@ static int follow_until_end(struct fota_ctx *c)
 		if (now >= deadline)
 			return fota_fail(c, -ETIMEDOUT, -1, "no %s within %llu s (%s)", what,
 					 (unsigned long long)((deadline - c->t_phase) / 1000), option);
-		r = at_channel_poll(c->at, (unsigned)(deadline - now < USBXFER_POLL_MS ? deadline - now : USBXFER_POLL_MS));
+		r = poll_module(c, (unsigned)(deadline - now < USBXFER_POLL_MS ? deadline - now : USBXFER_POLL_MS));
 		if (r == -ENODEV) {
 			r = follow_reboot(c, c->download_ended || c->update_started || c->job->source == FOTA_SOURCE_UPLOAD
 						     ? FOTA_PHASE_UPDATE : FOTA_PHASE_DOWNLOAD);
@@ -151,7 +206,7 @@ static int follow_final_reboot(struct fota_ctx *c)
 
 	reporter_say(c->job->reporter, c->job->port, false, "END,0: firmware written; waiting for the reboot");
 	while (qfota_now_ms() < deadline) {
-		int r = at_channel_poll(c->at, USBXFER_POLL_MS);
+		int r = poll_module(c, USBXFER_POLL_MS);
 
 		if (r == -ENODEV)
 			return follow_reboot(c, FOTA_PHASE_VERIFY);

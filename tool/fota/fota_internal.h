@@ -55,6 +55,8 @@ struct fota_ctx {
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */
 	unsigned reboots;
 	unsigned odd_reports;          /* garbled or unknown FOTA reports so far (warnings are capped) */
+	uint64_t t_port_look;          /* last look at the port in sysfs (fota_follow.c) */
+	unsigned port_left_looks;      /* consecutive looks that found the module gone */
 };
 
 /* A module that floods its port with garbled or unknown reports gets this

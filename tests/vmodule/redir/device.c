@@ -84,6 +84,7 @@ static void plug(struct rmod *m)
 	send_layout(m);
 	usbredirparser_send_device_connect(m->parser, &dc);
 	m->device_up = true;
+	m->departures = vm_model_departures(m->model);
 	m->count.device_connects++;
 	redir_log(m, "device_connect %04x:%04x (%s) on %s", p->vid, p->pid, p->name, vm_model_port(m->model));
 }
@@ -107,8 +108,10 @@ void redir_device_sync(struct rmod *m)
 
 	if (m->fd < 0 || !m->peer_hello)
 		return;
-	if (m->device_up && p != VM_PRESENT)
-		unplug(m, p);
+	/* Also a module that left and is back already (one late tick ran its
+	 * reboot and its return): the host must see it go and come back. */
+	if (m->device_up && (p != VM_PRESENT || vm_model_departures(m->model) != m->departures))
+		unplug(m, p == VM_PRESENT ? VM_REBOOTING : p);
 	else if (!m->device_up && p == VM_PRESENT && !m->await_ack)
 		plug(m);
 }

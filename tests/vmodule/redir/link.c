@@ -120,7 +120,8 @@ static void service(struct rmod *m, uint64_t now)
 			p->off += (uint32_t)n;
 			m->count.at_out_bytes += n;
 			m->model_next_ns = vm_model_next_ns(m->model);
-			if (vm_model_presence(m->model) != VM_PRESENT)
+			if (vm_model_presence(m->model) != VM_PRESENT ||
+			    vm_model_departures(m->model) != m->departures)
 				return; /* redir_device_sync() disconnects; the packet is dropped */
 			if (p->off < p->len) {
 				m->out_nak = true;
@@ -132,7 +133,8 @@ static void service(struct rmod *m, uint64_t now)
 		m->out_nak = false;
 		complete(m, q_pop(&m->out_q), usb_redir_success, NULL, p->len);
 	}
-	while (m->in_q.head && vm_model_presence(m->model) == VM_PRESENT) {
+	while (m->in_q.head && vm_model_presence(m->model) == VM_PRESENT &&
+	       vm_model_departures(m->model) == m->departures) {
 		struct rpacket *p = m->in_q.head;
 		uint8_t *buf;
 		size_t n;

@@ -64,6 +64,7 @@ struct rmod {
 	bool ever_connected;       /* a peer connected once (its leaving ends the run) */
 	bool await_ack;            /* device_disconnect sent, its ack not yet back */
 	bool device_up;            /* device_connect sent, no disconnect since */
+	unsigned departures;       /* vm_model_departures() at the device_connect */
 
 	/* USB state of the current enumeration. */
 	uint8_t configuration;
