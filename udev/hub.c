@@ -18,6 +18,7 @@
 
 #include <libudev.h>
 
+#include "qfota/error.h"
 #include "hub.h"
 #include "qfota/log.h"
 
@@ -94,7 +95,7 @@ static int hub_start_locked(void)
 		return -ENOMEM;
 	run->udev = udev_new();
 	run->mon = run->udev ? udev_monitor_new_from_netlink(run->udev, "udev") : NULL;
-	r = run->mon ? 0 : (-errno ?: -EIO);
+	r = run->mon ? 0 : (errno ? qfota_errno() : -EIO);
 	if (r == 0)
 		r = udev_monitor_filter_add_match_subsystem_devtype(run->mon, "usb", "usb_device");
 	if (r >= 0)

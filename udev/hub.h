@@ -9,8 +9,8 @@
 #include "qfota/udevwatch.h"
 
 struct udev_hub_waiter {
-	char port[UDEV_PORT_MAX];
-	char peer[UDEV_PORT_MAX];        /* "" if none */
+	char port[USBXFER_PORT_MAX];
+	char peer[USBXFER_PORT_MAX];        /* "" if none */
 	unsigned events;                 /* uevents of port or peer so far */
 	unsigned removes;                /* of which "remove" */
 	pthread_cond_t cond;             /* broadcast at each */

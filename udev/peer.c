@@ -17,11 +17,6 @@
 #include "qfota/udevwatch.h"
 #include "qfota/usbxfer.h"
 
-bool udev_port_is_valid(const char *s)
-{
-	return usbxfer_port_is_valid(s) && strlen(s) < UDEV_PORT_MAX;
-}
-
 /* Splits "1-4.2" into parent "1-4" and port number 2; "1-4" into parent "usb1"
  * (the root hub) and 4. */
 static int port_split(const char *port, char *parent, size_t cap, int *ret_num)
@@ -30,7 +25,7 @@ static int port_split(const char *port, char *parent, size_t cap, int *ret_num)
 	const char *dash = strchr(port, '-');
 	int n;
 
-	if (!udev_port_is_valid(port))
+	if (!usbxfer_port_is_valid(port))
 		return -EINVAL;
 	if (dot) {
 		if ((size_t)(dot - port) >= cap)
@@ -48,7 +43,7 @@ static int port_split(const char *port, char *parent, size_t cap, int *ret_num)
 
 /* Turns a hub port directory name back into the port path of the device
  * behind it: "1-4-port2" -> "1-4.2", "usb2-port4" -> "2-4". */
-static int port_from_hub_port_name(const char *name, char ret[UDEV_PORT_MAX])
+static int port_from_hub_port_name(const char *name, char ret[USBXFER_PORT_MAX])
 {
 	const char *tag = strstr(name, "-port");
 	int len;
@@ -57,15 +52,15 @@ static int port_from_hub_port_name(const char *name, char ret[UDEV_PORT_MAX])
 		return -EINVAL;
 	len = (int)(tag - name);
 	if (strncmp(name, "usb", 3) == 0)
-		snprintf(ret, UDEV_PORT_MAX, "%.*s-%s", len - 3, name + 3, tag + 5);
+		snprintf(ret, USBXFER_PORT_MAX, "%.*s-%s", len - 3, name + 3, tag + 5);
 	else
-		snprintf(ret, UDEV_PORT_MAX, "%.*s.%s", len, name, tag + 5);
-	return udev_port_is_valid(ret) ? 0 : -EINVAL;
+		snprintf(ret, USBXFER_PORT_MAX, "%.*s.%s", len, name, tag + 5);
+	return usbxfer_port_is_valid(ret) ? 0 : -EINVAL;
 }
 
-int udev_port_peer(const char *sysroot, const char *port, char ret_peer[UDEV_PORT_MAX])
+int udev_port_peer(const char *sysroot, const char *port, char ret_peer[USBXFER_PORT_MAX])
 {
-	char parent[UDEV_PORT_MAX], link[PATH_MAX], target[PATH_MAX];
+	char parent[USBXFER_PORT_MAX], link[PATH_MAX], target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 	int num, r;

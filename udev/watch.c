@@ -7,6 +7,9 @@
 
 #include <libudev.h>
 
+#include "qfota/error.h"
+#include "qfota/cleanup.h"
+#include "qfota/clock.h"
 #include "hub.h"
 #include "qfota/log.h"
 #include "qfota/udevwatch.h"
@@ -17,42 +20,37 @@ struct udev_watch {
 	bool joined;
 };
 
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL;
+static void udev_watch_freep(struct udev_watch **w) { udev_watch_free(*w); }
+
+static int watch_fail(const char *port, int r)
+{
+	return qfota_log_errno(QFOTA_LOG_DEBUG, r, "udev: cannot watch port %s", port);
 }
 
 int udev_watch_new(const char *port, struct udev_watch **ret)
 {
-	struct udev_watch *w;
+	_cleanup_(udev_watch_freep) struct udev_watch *w = NULL;
 	int r;
 
-	if (!udev_port_is_valid(port) || !ret)
+	if (!usbxfer_port_is_valid(port) || !ret)
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	strcpy(w->waiter.port, port);
 	w->udev = udev_new();
-	if (!w->udev) {
-		r = -errno ?: -ENOMEM;
-		goto fail;
-	}
+	if (!w->udev)
+		return watch_fail(port, errno ? qfota_errno() : -ENOMEM);
 	udev_port_peer("/sys", port, w->waiter.peer);
 	/* Fail here, not in the middle of an upgrade, if no monitor can be had. */
 	r = udev_hub_join(&w->waiter);
 	if (r < 0)
-		goto fail;
+		return watch_fail(port, r);
 	w->joined = true;
 	qfota_debug("udev: watching port %s%s%s", w->waiter.port, w->waiter.peer[0] ? " and its peer " : "", w->waiter.peer);
-	*ret = w;
+	*ret = TAKE_PTR(w);
 	return 0;
-fail:
-	udev_watch_free(w);
-	return qfota_log_errno(QFOTA_LOG_DEBUG, r < 0 ? r : -EIO, "udev: cannot watch port %s", port);
 }
 
 void udev_watch_free(struct udev_watch *w)
@@ -95,7 +93,7 @@ bool udev_watch_left(struct udev_watch *w, const char *port, int devnum)
 	return now == -ENODEV || (now >= 0 && now != devnum);
 }
 
-bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[UDEV_PORT_MAX])
+bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[USBXFER_PORT_MAX])
 {
 	const char *ports[2] = { w->waiter.port, w->waiter.peer };
 
@@ -119,7 +117,7 @@ bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[UDE
 /* At most one cancel-check interval of waiting for a uevent of our ports. */
 static void wait_event(struct udev_watch *w, unsigned seen, unsigned long long deadline)
 {
-	unsigned long long t = now_ms();
+	unsigned long long t = qfota_now_ms();
 
 	if (t < deadline)
 		udev_hub_wait(&w->waiter, seen, deadline - t > 100 ? 100 : (unsigned)(deadline - t));
@@ -127,7 +125,7 @@ static void wait_event(struct udev_watch *w, unsigned seen, unsigned long long d
 
 int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_ms)
 {
-	unsigned long long deadline = now_ms() + timeout_ms;
+	unsigned long long deadline = qfota_now_ms() + timeout_ms;
 	unsigned events, removes, removes0;
 
 	udev_hub_snapshot(&w->waiter, &events, &removes0);
@@ -139,19 +137,19 @@ int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_
 		udev_hub_snapshot(&w->waiter, &events, &removes);
 		if (removes != removes0 || !udev_watch_present(w, &devnum, NULL) || devnum != old_devnum)
 			return 0;
-		if (now_ms() >= deadline)
+		if (qfota_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		wait_event(w, events, deadline);
 	}
 }
 
 int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
-			 const volatile sig_atomic_t *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum)
+			 const volatile sig_atomic_t *cancel, char ret_port[USBXFER_PORT_MAX], int *ret_devnum)
 {
-	unsigned long long deadline = now_ms() + timeout_ms;
+	unsigned long long deadline = qfota_now_ms() + timeout_ms;
 
 	for (;;) {
-		char port[UDEV_PORT_MAX];
+		char port[USBXFER_PORT_MAX];
 		unsigned events;
 		int devnum;
 
@@ -165,7 +163,7 @@ int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_
 				*ret_devnum = devnum;
 			return 0;
 		}
-		if (now_ms() >= deadline)
+		if (qfota_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		wait_event(w, events, deadline);
 	}

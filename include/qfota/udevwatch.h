@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define UDEV_PORT_MAX 32
+#include "qfota/usbxfer.h" /* USBXFER_PORT_MAX, usbxfer_port_is_valid: the one port grammar */
 
 struct udev_watch;
 
@@ -38,7 +38,7 @@ const char *udev_watch_peer(const struct udev_watch *w);
 
 /* Whether a USB device is on the port (or its peer) now; its devnum in
  * *ret_devnum (may be NULL) and which port in ret_port (may be NULL). */
-bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[UDEV_PORT_MAX]);
+bool udev_watch_present(struct udev_watch *w, int *ret_devnum, char ret_port[USBXFER_PORT_MAX]);
 
 /* Whether the device with devnum has left port (the port itself or the peer
  * it came back on), from sysfs now, with no uevent needed: the port holds no
@@ -58,14 +58,11 @@ int udev_watch_wait_gone(struct udev_watch *w, int old_devnum, unsigned timeout_
  * -ETIMEDOUT after timeout_ms, or -ECANCELED when *cancel becomes true
  * (a SIGINT/SIGTERM flag, checked every 100 ms; may be NULL). */
 int udev_watch_wait_back(struct udev_watch *w, int old_devnum, unsigned timeout_ms,
-			 const volatile sig_atomic_t *cancel, char ret_port[UDEV_PORT_MAX], int *ret_devnum);
-
-/* True if s looks like a USB port path: bus "-" port ("." port)*, e.g. 1-4.2. */
-bool udev_port_is_valid(const char *s);
+			 const volatile sig_atomic_t *cancel, char ret_port[USBXFER_PORT_MAX], int *ret_devnum);
 
 /* The peer of port read from a sysfs tree rooted at sysroot ("/sys" normally;
  * tests pass a temporary tree). Writes "" when the port has none. Returns 0 or
  * -EINVAL. */
-int udev_port_peer(const char *sysroot, const char *port, char ret_peer[UDEV_PORT_MAX]);
+int udev_port_peer(const char *sysroot, const char *port, char ret_peer[USBXFER_PORT_MAX]);
 
 #endif

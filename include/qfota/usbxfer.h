@@ -24,8 +24,9 @@
 #include <stdint.h>
 
 #define USBXFER_QUECTEL_VID 0x2c7c
-/* "255-255.255.255.255.255.255.255": bus and up to 7 port numbers. */
-#define USBXFER_PORT_MAX 40
+/* The one limit of a port path: "255-255.255.255.255.255.255.255", bus and
+ * up to 7 port numbers (31 bytes), and its NUL. */
+#define USBXFER_PORT_MAX 32
 /* Upper bound of any usbxfer wait between two checks of the cancel flags. */
 #define USBXFER_POLL_MS 100
 

@@ -410,7 +410,7 @@ static void run_reclaim(unsigned idle, double *p50, double *p99, double *max, do
 		tu_die("ATE0", r);
 	for (int i = 0; i < RECLAIM_ROUNDS; i++) {
 		struct udev_watch *w;
-		char port[UDEV_PORT_MAX];
+		char port[USBXFER_PORT_MAX];
 		int devnum, newnum;
 		unsigned adds;
 		uint64_t t_back, t_written, t_ok, t_add;

@@ -59,7 +59,7 @@ static void test_reboot_before_the_watch_starts(void **state)
 {
 	struct vm_station *st = vm_station_new();
 	struct udev_watch *w = NULL;
-	char port[UDEV_PORT_MAX];
+	char port[USBXFER_PORT_MAX];
 	int before, after = -1;
 	uint64_t t0;
 
@@ -90,7 +90,7 @@ static void test_reboot_between_watch_and_wait(void **state)
 {
 	struct vm_station *st = vm_station_new();
 	struct udev_watch *w = NULL;
-	char port[UDEV_PORT_MAX];
+	char port[USBXFER_PORT_MAX];
 	int before = -1, after = -1;
 	uint64_t t0;
 

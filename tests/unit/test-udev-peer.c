@@ -1,4 +1,4 @@
-/* udev_port_is_valid and udev_port_peer against a sysfs tree built in a
+/* usbxfer_port_is_valid and udev_port_peer against a sysfs tree built in a
  * temporary directory (the real kernel layout of hub ports and peers). */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,8 +16,8 @@
 
 static void port_valid_one(const char *s, bool expected)
 {
-	if (udev_port_is_valid(s) != expected)
-		fail_msg("udev_port_is_valid(\"%s\") != %d", s, expected);
+	if (usbxfer_port_is_valid(s) != expected)
+		fail_msg("usbxfer_port_is_valid(\"%s\") != %d", s, expected);
 }
 
 static void test_port_valid(void **state)
@@ -76,7 +76,7 @@ static void build_tree(const char *root)
 
 static void peer_one(const char *root, const char *port, int expected_r, const char *expected)
 {
-	char peer[UDEV_PORT_MAX] = "junk";
+	char peer[USBXFER_PORT_MAX] = "junk";
 	int r = udev_port_peer(root, port, peer);
 
 	assert_int_equal(r, expected_r);

@@ -27,7 +27,7 @@ static int add_port(const char *cmd, struct station_cli *c, const char *port)
 {
 	const char **more;
 
-	if (!udev_port_is_valid(port))
+	if (!usbxfer_port_is_valid(port))
 		return cli_usage_error(cmd, "'%s' is not a USB port path such as 1-4.2 (see qfota list)", port);
 	for (size_t i = 0; i < c->n_ports; i++)
 		if (strcmp(c->ports[i], port) == 0)

@@ -17,7 +17,6 @@
 #include "qfota/usbxfer.h"
 #include "qfota/log.h"
 
-#define PORT_MAX 32          /* "1-4.2.3.4.5.6.7" and more: a port path is short */
 #define HOLDER_WAIT_TRIES 20 /* x 1 ms: a holder writes its PID right after flock() */
 #define DEFAULT_DIR "/run/qfota"
 #define SHARED_GROUP "qfota"
@@ -27,13 +26,6 @@ struct qfota_lock {
 	int fd;
 	bool writable;
 };
-
-/* Only digits, '-' and '.' (usbxfer_port_is_valid): the port is used as a
- * file name as it is. */
-static bool port_is_valid(const char *port)
-{
-	return usbxfer_port_is_valid(port) && strlen(port) < PORT_MAX;
-}
 
 int qfota_lock_dir(char *buf, size_t cap)
 {
@@ -151,14 +143,15 @@ static pid_t holder_read(int fd)
 int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
-	char dir[4096], name[PORT_MAX + 8];
+	char dir[4096], name[USBXFER_PORT_MAX + 8];
 	bool writable = true, shared = false;
 	mode_t mode;
 	struct qfota_lock *l;
 	struct stat st;
 	int r;
 
-	if (!ret || !port_is_valid(port))
+	/* the port is a file name as it is: only digits, '-' and '.' (one grammar) */
+	if (!ret || !usbxfer_port_is_valid(port))
 		return -EINVAL;
 	if ((r = qfota_lock_dir(dir, sizeof(dir))) < 0)
 		return r;
