@@ -145,21 +145,32 @@ static const struct entry *find(const struct entry *es, size_t n, const char *ke
 
 static struct entry entries[256];
 
-static void test_upgrade_result_and_phases(void **state)
+/* qfota upgrade --port PORT of a 64 KiB package on a virtual EC200U (with
+ * fault, if not NULL), QFOTA_JOURNAL=journal; the entries it sent into
+ * entries, their count returned. */
+static size_t run_upgrade(struct qrun *q, const char *dir, const char *port, const char *fault, const char *journal)
 {
-	const char *dir = *state;
 	char pkg[256];
-	struct qrun q;
-	const struct entry *e;
-	size_t n;
+	const char *vm[8] = { "--profile", "ec200u", "--port-base", "1-4.", NULL };
 
-	setenv("QFOTA_JOURNAL", "1", 1);
+	if (fault) {
+		vm[4] = "--fault";
+		vm[5] = fault;
+	}
+	setenv("QFOTA_JOURNAL", journal, 1);
 	snprintf(pkg, sizeof(pkg), "%s/p.pack", dir);
 	qrun_pack("ec200u", 65536, pkg, NULL);
-	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", "--port-base", "1-4.", NULL },
-	     (const char *const[]){ "upgrade", "--port", "1-4.1", pkg, NULL }, RUN_MS);
+	qrun(q, dir, vm, (const char *const[]){ "upgrade", "--port", port, pkg, NULL }, RUN_MS);
+	return drain(entries, 256);
+}
+
+static void test_upgrade_result_and_phases(void **state)
+{
+	struct qrun q;
+	const struct entry *e;
+	size_t n = run_upgrade(&q, *state, "1-4.1", NULL, "1");
+
 	qrun_assert_exit(&q, 0);
-	n = drain(entries, 256);
 	assert_true(n >= 4);
 	e = find(entries, n, "MESSAGE_ID", QFOTA_MESSAGE_ID_UPGRADED);
 	if (!e)
@@ -195,19 +206,11 @@ static void test_upgrade_result_and_phases(void **state)
 /* A failure: its own MESSAGE_ID, the exit code, priority err. */
 static void test_failure_entry(void **state)
 {
-	const char *dir = *state;
-	char pkg[256];
 	struct qrun q;
 	const struct entry *e;
-	size_t n;
+	size_t n = run_upgrade(&q, *state, "1-4.1", "error", "1");
 
-	setenv("QFOTA_JOURNAL", "1", 1);
-	snprintf(pkg, sizeof(pkg), "%s/p.pack", dir);
-	qrun_pack("ec200u", 65536, pkg, NULL);
-	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "error", NULL },
-	     (const char *const[]){ "upgrade", "--port", "1-1", pkg, NULL }, RUN_MS);
 	assert_int_not_equal(q.run.status, 0);
-	n = drain(entries, 256);
 	e = find(entries, n, "MESSAGE_ID", QFOTA_MESSAGE_ID_FAILED);
 	if (!e)
 		fail_msg("no failure entry among %zu (exit %d)", n, q.run.status);
@@ -221,17 +224,11 @@ static void test_failure_entry(void **state)
 /* QFOTA_JOURNAL=0: nothing is sent. */
 static void test_off(void **state)
 {
-	const char *dir = *state;
-	char pkg[256];
 	struct qrun q;
+	size_t n = run_upgrade(&q, *state, "1-4.1", NULL, "0");
 
-	setenv("QFOTA_JOURNAL", "0", 1);
-	snprintf(pkg, sizeof(pkg), "%s/p.pack", dir);
-	qrun_pack("ec200u", 65536, pkg, NULL);
-	qrun(&q, dir, (const char *const[]){ "--profile", "ec200u", NULL },
-	     (const char *const[]){ "upgrade", "--port", "1-1", pkg, NULL }, RUN_MS);
 	qrun_assert_exit(&q, 0);
-	assert_int_equal(drain(entries, 256), 0);
+	assert_int_equal(n, 0);
 	qrun_clear(&q);
 }
 
