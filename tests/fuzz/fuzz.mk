@@ -34,9 +34,9 @@ FUZZ_SRC_url := tool/at/url.c
 FUZZ_SRC_codes := tool/at/codes.c tool/at/urc.c
 FUZZ_SRC_xor16 := tool/at/xor16.c
 FUZZ_SRC_usbdesc := usbxfer/usbdesc.c
-FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/report/journal.c tool/report/text.c usbxfer/clock.c tool/at/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/report/words.c tool/report/journal.c tool/report/text.c usbxfer/clock.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_audit = $(FUZZ_JSON_LIBS)
-FUZZ_SRC_policy := tool/station/policy.c tool/report/journal.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_policy := tool/station/policy.c tool/report/words.c tool/report/journal.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_policy = $(FUZZ_JSON_LIBS)
 
 FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)

@@ -34,20 +34,6 @@ struct reporter {
 	void *forward_user;
 };
 
-static const char *const phase_names[] = {
-	[FOTA_PHASE_PREFLIGHT] = "preflight", [FOTA_PHASE_CONNECT] = "connect",
-	[FOTA_PHASE_UPLOAD] = "upload",       [FOTA_PHASE_COMMAND] = "command",
-	[FOTA_PHASE_DOWNLOAD] = "download",   [FOTA_PHASE_REBOOT] = "reboot",
-	[FOTA_PHASE_UPDATE] = "update",       [FOTA_PHASE_VERIFY] = "verify",
-	[FOTA_PHASE_DONE] = "done",
-};
-
-const char *fota_phase_to_string(enum fota_phase p)
-{
-	return (unsigned)p < sizeof(phase_names) / sizeof(phase_names[0]) ? phase_names[p] : "unknown";
-}
-
-
 enum report_style report_style_pick(FILE *progress, bool json)
 {
 	if (json)
@@ -184,11 +170,6 @@ static void emit_json(struct reporter *r, const struct report_event *ev)
 	fprintf(r->data, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(r->data);
 	json_object_put(o);
-}
-
-const char *report_result_outcome(const struct report_result *res)
-{
-	return !res->ok ? "failed" : res->err == -EALREADY ? "skipped" : "ok";
 }
 
 static void draw_bar(char *out, size_t cap, int percent)
