@@ -68,6 +68,10 @@ struct vmod {
 	char port[32];
 	char syspath[192];        /* "/sys/devices/.../usb1/1-4" */
 	char devnode[32];         /* "/dev/bus/usb/001/005" */
+	/* The enumeration before: its node's ioctl socket stays until the next
+	 * removal (station.c detach_stale), its address with it. "" if none. */
+	char stale_devnode[32];
+	unsigned stale_bus, stale_devnum;
 	unsigned departures;      /* vm_model_departures() when it came on the bus */
 	bool unplugged;           /* vm_station_unplug: never comes back */
 	bool tb_stale, tb_busy;   /* testbed work due / under way (station.c) */

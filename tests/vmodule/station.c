@@ -97,9 +97,15 @@ static void port_syspath(const char *port, char *buf, size_t cap)
 
 static bool devnum_in_use(struct vm_station *st, unsigned bus, unsigned devnum)
 {
-	for (size_t i = 0; i < st->n; i++)
-		if (st->mods[i]->node && st->mods[i]->bus == bus && st->mods[i]->devnum == devnum)
+	for (size_t i = 0; i < st->n; i++) {
+		const struct vmod *m = st->mods[i];
+
+		if (m->node && m->bus == bus && m->devnum == devnum)
 			return true;
+		/* still listening for the enumeration before (detach_stale) */
+		if (m->stale_devnode[0] && m->stale_bus == bus && m->stale_devnum == devnum)
+			return true;
+	}
 	for (size_t i = 0; i < st->n_hubs; i++)
 		if (st->hubs[i]->node && st->hubs[i]->bus == bus && st->hubs[i]->devnum == devnum)
 			return true;
@@ -170,19 +176,36 @@ static int attach_handler(struct vmod *mod, GError **err)
 	return r;
 }
 
-static void detach_handler(struct vmod *mod)
+static void detach_path(struct vmod *mod, const char *devnode)
 {
 	struct vm_station *st = mod->st;
 	char to[512];
 
 	if (st->n_lanes == 0) {
-		umockdev_testbed_detach_ioctl(st->tb, mod->devnode, NULL);
+		umockdev_testbed_detach_ioctl(st->tb, devnode, NULL);
 		return;
 	}
 	/* umockdev unlinks the socket's old name (gone: moved); this one is ours. */
-	umockdev_testbed_detach_ioctl(st->lanes[mod->lane], mod->devnode, NULL);
-	ioctl_socket_path(st->root, mod, to, sizeof(to));
+	umockdev_testbed_detach_ioctl(st->lanes[mod->lane], devnode, NULL);
+	snprintf(to, sizeof(to), "%s/ioctl%s", st->root, devnode);
 	unlink(to);
+}
+
+/* The node of the enumeration before last stops listening. A removed node's
+ * socket is not closed with the removal: a program that opened the node just
+ * before it went (it read the device number a moment earlier) has its
+ * connection still in the listener's queue, and closing the listener resets
+ * it, which umockdev's preload answers with abort(). The kernel instead gives
+ * such a descriptor ENODEV on every ioctl, as our handler does for a node
+ * that is gone. So a node listens on until the module's next removal (a whole
+ * enumeration later), or the station's end; its address is not handed out
+ * meanwhile (devnum_in_use). */
+static void detach_stale(struct vmod *mod)
+{
+	if (!mod->stale_devnode[0])
+		return;
+	detach_path(mod, mod->stale_devnode);
+	mod->stale_devnode[0] = '\0';
 }
 
 static struct vmod *vmod_new(struct vm_station *st, const struct vm_profile *p)
@@ -349,7 +372,10 @@ static void tb_remove(struct vmod *mod)
 		umockdev_testbed_uevent(st->tb, path, "remove");
 	}
 	umockdev_testbed_uevent(st->tb, mod->syspath, "remove");
-	detach_handler(mod);
+	detach_stale(mod);
+	snprintf(mod->stale_devnode, sizeof(mod->stale_devnode), "%s", mod->devnode);
+	mod->stale_bus = mod->bus;
+	mod->stale_devnum = mod->devnum;
 	/* Interfaces one by one: removing the device's directory alone would
 	 * leave their /sys/bus/usb/devices links behind for the next add. */
 	for (unsigned i = 0; i < mod->profile->n_interfaces; i++) {
@@ -562,6 +588,7 @@ static void vmod_free(struct vmod *mod)
 {
 	if (!mod)
 		return;
+	detach_stale(mod); /* every client is gone by now (vm_station_free) */
 	vm_usbdevfs_forget(mod->handler);
 	vm_model_free(mod->model);
 	g_object_unref(mod->handler);
