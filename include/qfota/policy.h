@@ -22,9 +22,18 @@
  *   url=URL         the module downloads URL itself (checked with url_parse)
  *   upload=PATH     AT+QFUPL PATH to the module, then DFOTA from there (EC25-class)
  *   upload-name=N   optional, with upload=: the file name on the module
+ *   sha256=HEX      optional, with file= or upload=: the package's SHA-256 (64 hex
+ *                   digits); checked when the policy is loaded (station_policy_check)
+ *                   and over the bytes as they are sent (fota_job.sha256)
  * model, from, to and exactly one of file/url/upload are required; PATH is
  * absolute. Values hold no whitespace, '"' or '#'. A second rule for the same
  * model and from-revision is an error (which one would be meant?).
+ *
+ * Chains: rules A -> B and B -> C of one model take a module at A through
+ * both in one run (policy_chain), each hop verified before the next. Rules
+ * that lead back to a revision they start from (A -> B, B -> A) are a loop: a
+ * module would be upgraded forever; the policy is refused (the line of the
+ * loop's first rule).
  *
  * Deciding (policy_decide): the rule whose model and from match the module is
  * applied; else, when some rule of that model leads to the module's revision,
@@ -54,6 +63,7 @@ struct policy_rule {
 	enum policy_source source;
 	char *location;     /* the path or URL (owned by the policy) */
 	char *upload_name;  /* NULL unless upload-name= (owned) */
+	char sha256[65];    /* "" unless sha256= (64 hex digits) */
 	unsigned line;      /* where it was written, for messages */
 };
 
@@ -94,5 +104,12 @@ const char *policy_verdict_to_string(enum policy_verdict v);
  * ret_rule may be NULL. */
 enum policy_verdict policy_decide(const struct policy *p, const char *model, const char *revision,
 				  const struct policy_rule **ret_rule);
+
+/* The hops from revision to the chain's last target: the rules one after the
+ * other (at most cap into ret_rules, which may be NULL). Returns how many
+ * there are (0 when no rule starts from revision). Finite: a parsed policy
+ * has no loop. */
+size_t policy_chain(const struct policy *p, const char *model, const char *revision,
+		    const struct policy_rule **ret_rules, size_t cap);
 
 #endif

@@ -41,7 +41,8 @@ struct station_opts {
 	 * source and package come from the rule instead. */
 	const struct fota_job *job;
 	const struct policy *policy;  /* may be NULL */
-	const char *audit_path;       /* NULL: no audit log; else one line per module */
+	const char *audit_path;       /* NULL: no audit log; else one line per attempt */
+	unsigned retries;             /* failures before the update began tried again (--retries) */
 	/* Each module's identity (res->model, from, imei) as soon as it is known,
 	 * from that module's thread. May be NULL. */
 	void (*on_identity)(void *user, const char *port, const struct report_result *id);

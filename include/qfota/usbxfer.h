@@ -208,6 +208,11 @@ struct usbxfer_stream_opts {
 	 * come; a negative return aborts with that errno. NULL: they are kept for
 	 * usbxfer_link_read(). */
 	int (*on_rx)(void *user, const uint8_t *data, size_t len);
+	/* Each chunk of the file as it was read, in file order, before it is
+	 * queued: what the module gets (a pinned package's SHA-256 is computed
+	 * over it); a negative return aborts with that errno, the chunk unsent.
+	 * May be NULL. */
+	int (*on_read)(void *user, const uint8_t *data, size_t len);
 	void *user;
 	const volatile sig_atomic_t *cancel; /* the caller's flag; may be NULL */
 };

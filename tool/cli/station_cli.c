@@ -48,6 +48,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
 
 		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
@@ -56,7 +57,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 	int opt, r;
 	char name[40];
 
-	*c = (struct station_cli){ .json = cli_global()->json, .wait_ms = 10000 };
+	*c = (struct station_cli){ .json = cli_global()->json, .wait_ms = 10000, .retries = 1 };
 	cli_job_init(&c->job, FOTA_SOURCE_FILE);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, NULL)) != -1) {
@@ -68,7 +69,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			continue;
 		}
 		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL ||
-				  opt == OPT_UPLOAD || opt == OPT_EXPECT))
+				  opt == OPT_UPLOAD || opt == OPT_EXPECT || opt == OPT_SHA256))
 			return cli_usage_error(cmd, "%s does not apply: auto upgrades the module on --port by the policy",
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		if (!auto_mode && opt == OPT_WAIT)
@@ -78,6 +79,11 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
+		if (opt == OPT_RETRIES) {
+			if (cli_parse_int(optarg, 0, 10, &c->retries) < 0)
+				return cli_usage_error(cmd, "--retries wants 0-10 (got '%s')", optarg);
+			continue;
+		}
 		if (opt == OPT_WAIT) {
 			if (cli_parse_seconds(optarg, &c->wait_ms) < 0 || c->wait_ms == 0)
 				return cli_usage_error(cmd, "--wait wants a number of seconds > 0 (got '%s')", optarg);
@@ -110,6 +116,9 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		return cli_usage_error(cmd, "give only one of PACKAGE, --url and --upload");
 	if (c->n_sources && c->policy_path)
 		return cli_usage_error(cmd, "give either a package for every module or --policy, not both");
+	if (c->job.sha256 && !c->n_sources)
+		return cli_usage_error(cmd, "--sha256 pins the one PACKAGE or --upload given; a policy pins each "
+				       "rule's package with sha256=");
 	if (c->job.upload_name && c->job.source != FOTA_SOURCE_UPLOAD)
 		return cli_usage_error(cmd, "--upload-name goes with --upload");
 	if ((r = cli_job_check(cmd, &c->job)) != 0)
@@ -151,7 +160,8 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 {
 	const char *no_colour = getenv("NO_COLOR");
 	struct fota_job job = c->job;
-	struct station_opts o = { .job = &job, .policy = policy, .audit_path = cli_audit_path(c->log_opt) };
+	struct station_opts o = { .job = &job, .policy = policy, .audit_path = cli_audit_path(c->log_opt),
+				  .retries = (unsigned)c->retries };
 	struct station_view *view = NULL;
 	struct reporter *rep = NULL;
 	struct station_result res;

@@ -20,6 +20,7 @@ struct station_cli {
 	const char *log_opt;       /* --log */
 	bool json;
 	unsigned wait_ms;          /* auto: --wait */
+	int retries;               /* --retries (default 1) */
 };
 
 /* Parses argv of cmd ("station" or "auto"). Returns 0, -1 after --help
