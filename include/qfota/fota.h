@@ -112,6 +112,11 @@ int fota_session_identify(struct fota_session *s, unsigned command_ms, struct fo
 /* After a reboot: claims the module on port (the session's or its peer) on
  * the same AT channel. Returns usbxfer_link_open's errors. */
 int fota_session_claim(struct fota_session *s, const char *port);
+/* The module's file system (UFS) as AT+QFLDS="UFS" says: free and total
+ * bytes. Returns 0; -EIO the module answered ERROR (not every firmware has
+ * it); -EPROTO no "+QFLDS: <free>,<total>"; the channel's errors. */
+int fota_session_free_space(struct fota_session *s, unsigned command_ms, unsigned long long *ret_free,
+			    unsigned long long *ret_total);
 /* Gives the interface back while the module reboots; the channel stays. */
 void fota_session_unclaim(struct fota_session *s);
 struct at_channel *fota_session_at(struct fota_session *s);

@@ -277,6 +277,86 @@ static void test_retries(void **state)
 	qrun_clear(&q);
 }
 
+static void assert_nothing_flashed(const struct qrun *q, const char *port)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s cmd AT+QFOTADL", port);
+	if (strstr(q->record, key))
+		fail_run(q, key);
+	snprintf(key, sizeof(key), "%s cmd AT+QFUPL", port);
+	if (strstr(q->record, key))
+		fail_run(q, key);
+	qrun_assert_released(q, port);
+}
+
+/* --plan: each module's verdict (a chain of two hops, busy, and with another
+ * policy no rule; an upload larger than the module's UFS does not fit), the
+ * package's size and SHA-256, the module's free space; nothing flashed, every
+ * module released. */
+static void test_plan(void **state)
+{
+	const char *dir = *state;
+	char p1[128], p2[128], big[128], pol[128], pol2[128], text[1024], script[2048], sum[65], want[512];
+	struct qrun q;
+
+	snprintf(p1, sizeof(p1), "%s/a15-a16.pack", dir);
+	snprintf(p2, sizeof(p2), "%s/a16-a17.pack", dir);
+	qrun_pack("ec200u", 150000, p1, (const char *const[]){ "--from", R15, "--to", R16, NULL });
+	qrun_pack("ec200u", 150000, p2, (const char *const[]){ "--from", R16, "--to", R17, NULL });
+	assert_int_equal(tu_sha256_file(p1, sum), 0);
+	snprintf(pol, sizeof(pol), "%s/policy.conf", dir);
+	snprintf(text, sizeof(text), "model=EC200U from=" R15 " to=" R16 " file=%s\nmodel=EC200U from=" R16 " to=" R17
+		 " file=%s\n", p1, p2);
+	write_text(pol, text);
+	snprintf(pol2, sizeof(pol2), "%s/eg25.conf", dir);
+	snprintf(text, sizeof(text), "model=EG25 from=EG25GGBR07A08M2G to=EG25GGBR07A09M2G upload=%s\n", p1);
+	write_text(pol2, text);
+	/* 1-2 held by someone else's lock while the plan runs */
+	snprintf(script, sizeof(script),
+		 "L=%s/locks; mkdir -m 700 -p $L; export QFOTA_LOCK_DIR=$L; : >$L/1-2.lock; "
+		 "flock -n $L/1-2.lock sleep 30 & h=$!; sleep 0.3; "
+		 "\"$QFOTA\" station --all --plan --policy %s; echo \"plan=$?\"; "
+		 "\"$QFOTA\" station --all --plan --json --policy %s; echo \"json=$?\"; kill $h; wait; "
+		 "\"$QFOTA\" station -p 1-1 --plan --policy %s; echo \"norule=$?\"",
+		 dir, pol, pol, pol2);
+	qrun_script(&q, dir, (const char *const[]){ "--count", "3", NULL }, script, RUN_MS);
+	qrun_assert_says(&q, "PORT ");
+	snprintf(want, sizeof(want), "line 1   %s 150000 %s 67108864  upgrade, 2 hops to " R17, p1, sum);
+	qrun_assert_says(&q, want);
+	qrun_assert_says(&q, "1-2          -");
+	qrun_assert_says(&q, "busy");
+	qrun_assert_says(&q, "plan=1\n");
+	qrun_assert_says(&q, "{\"event\":\"plan\",\"port\":\"1-3\",\"model\":\"EC200U\",\"revision\":\"" R15 "\"");
+	qrun_assert_says(&q, "\"verdict\":\"upgrade\",\"hops\":2,\"target\":\"" R17 "\",\"rule_line\":1");
+	qrun_assert_says(&q, "\"verdict\":\"busy\"");
+	qrun_assert_says(&q, "json=1\n");
+	qrun_assert_says(&q, "no rule: unknown model");
+	qrun_assert_says(&q, "norule=1\n");
+	for (int i = 1; i <= 3; i++) {
+		char port[8];
+
+		snprintf(port, sizeof(port), "1-%d", i);
+		assert_nothing_flashed(&q, port);
+	}
+	qrun_clear(&q);
+
+	/* an upload larger than the module's UFS (64 MiB free): does not fit; exit 0 once it would */
+	snprintf(big, sizeof(big), "%s/big.zip", dir);
+	qrun_pack("eg25", 70000000, big, NULL);
+	qrun(&q, dir, (const char *const[]){ "--profile", "eg25", NULL },
+	     (const char *const[]){ "station", "--all", "--plan", "--upload", big, NULL }, RUN_MS);
+	qrun_assert_exit(&q, 1);
+	qrun_assert_says(&q, "does not fit, 70000000 bytes > 67108864 free");
+	assert_nothing_flashed(&q, "1-1");
+	qrun_clear(&q);
+	qrun(&q, dir, NULL, (const char *const[]){ "station", "--all", "--plan", p1, NULL }, RUN_MS);
+	qrun_assert_exit(&q, 0);
+	qrun_assert_says(&q, "upgrade, 1 hop to a new revision");
+	assert_nothing_flashed(&q, "1-1");
+	qrun_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +364,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pinned_package_changed_while_streamed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multi_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@ static const char station_help[] =
 	"Usage: qfota station (--all [-m MODEL] [-d VID:PID] | -p PORT [-p PORT]...) PACKAGE\n"
 	"       qfota station ... --url URL | --upload PACKAGE\n"
 	"       qfota station ... [--policy FILE]\n"
+	"       qfota station --plan ...\n"
 	"\n"
 	"Upgrades every selected module at once, each on its own: one module's failure,\n"
 	"hang, unplug or slow reboot never stalls or fails another.\n"
@@ -24,6 +25,12 @@ static const char station_help[] =
 	"  -m, --model MODEL      -d, --device VID:PID   -s, --serial SERIAL\n"
 	"\n"
 	"Options:\n"
+	"  --plan                  a dry run: for every module its port, model, revision,\n"
+	"                          IMEI, rule, package (size, SHA-256), free space on the\n"
+	"                          module (AT+QFLDS) and verdict: upgrade (hops), skip, no\n"
+	"                          rule, does not fit, busy. No firmware is touched; each\n"
+	"                          module is released with its driver back. Exit 0 when\n"
+	"                          every module would be upgraded or is at its target, else 1\n"
 	"  --expect REV            a module already at REV is skipped; others must reach it\n"
 	"  --sha256 HEX            the package's SHA-256: checked before anything is sent\n"
 	"  --cid N --apn APN  --upload-name NAME  --upgrade-mode 0|1\n"
@@ -113,7 +120,10 @@ int cmd_station(int argc, char **argv)
 			return r;
 		}
 	}
-	r = station_cli_run("station", &c, policy, ports, n, stdout, true);
+	if (c.plan)
+		r = station_cli_plan(&c, policy, ports, n);
+	else
+		r = station_cli_run("station", &c, policy, ports, n, stdout, true);
 	if (found)
 		free(ports);
 	free(found);

@@ -49,6 +49,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "plan", no_argument, NULL, OPT_PLAN },
 
 		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
@@ -74,6 +75,8 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		if (!auto_mode && opt == OPT_WAIT)
 			return cli_usage_error(cmd, "--wait is an option of qfota auto");
+		if (auto_mode && opt == OPT_PLAN)
+			return cli_usage_error(cmd, "--plan is an option of qfota station");
 		r = cli_select_option(cmd, opt, optarg, &c->filter);
 		if (r < 0)
 			return QFOTA_EXIT_USAGE;
@@ -99,6 +102,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			fputs(help, stdout);
 			return -1;
 		case OPT_ALL: c->all = true; break;
+		case OPT_PLAN: c->plan = true; break;
 		case OPT_POLICY: c->policy_path = optarg; break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LOG: c->log_opt = optarg; break;
@@ -153,6 +157,23 @@ int station_cli_policy(const char *cmd, const char *path, const struct fota_job 
 	}
 	*ret = p;
 	return 0;
+}
+
+int station_cli_plan(const struct station_cli *c, const struct policy *policy, const char *const *ports,
+		     size_t n)
+{
+	struct station_opts o = { .job = &c->job, .policy = policy };
+	struct station_plan *plan = NULL;
+	int r = station_plan_run(&o, ports, n, &plan);
+
+	if (r < 0) {
+		fprintf(stderr, "qfota station: %s\n", qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
+	station_plan_print(stdout, plan, n, c->json);
+	r = station_plan_exit_code(plan, n);
+	free(plan);
+	return r;
 }
 
 int station_cli_run(const char *cmd, const struct station_cli *c, const struct policy *policy,

@@ -166,12 +166,11 @@ static int connect_module(struct fota_ctx *c, struct fota_session *held)
 /* Whether the package fits into the module's file system, where it says. */
 static int check_free_space(struct fota_ctx *c, uint64_t size)
 {
-	struct at_response resp;
 	unsigned long long free_b = 0, total_b = 0;
 
-	if (at_command(c->at, "AT+QFLDS=\"UFS\"", c->job->timeouts.command_ms, &resp) != 0)
+	if (fota_session_free_space(c->session, c->job->timeouts.command_ms, &free_b, &total_b) < 0)
 		return 0; /* not every firmware answers: the module itself checks FILE:<n> */
-	if (sscanf(resp.info, "+QFLDS: %llu,%llu", &free_b, &total_b) == 2 && free_b < size)
+	if (free_b < size)
 		return fota_fail(c, -ENOSPC, -1,
 				 "the package is %llu bytes but the module has only %llu bytes free on UFS",
 				 (unsigned long long)size, free_b);

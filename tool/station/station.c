@@ -253,9 +253,16 @@ static void module_run(struct worker *w)
 			snprintf(path + n, sizeof(path) - n, "%s%s", hop ? " -> " : "", res->from);
 			hop++;
 			attempt = 0;
-			continue;
+			/* verified at its end (END,0, revision, IMEI): the module is asked
+			 * again only when the chain goes on from there */
+			if (policy_chain(o->policy, res->model, res->to, NULL, 0) > 0)
+				continue;
+			if (hop == 1) {
+				res->total_ms = total_ms;
+				return;
+			}
 		}
-		if (hop > 0 && res->ok) {
+		if (hop > 1 && res->ok) {
 			/* the chain's end: its last hop's result, from the first revision */
 			*res = last;
 			snprintf(res->from, sizeof(res->from), "%s", first.from);
