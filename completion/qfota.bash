@@ -72,7 +72,7 @@ _qfota()
 		COMPREPLY=($(compgen -W '0 1' -- "$cur"))
 		return
 		;;
-	--upload | --policy | --log)
+	--upload | --policy | --log | --metrics)
 		_qfota_files "$cur"
 		return
 		;;
@@ -95,7 +95,7 @@ _qfota()
 	list | info) opts="$select --json -h --help" ;;
 	upgrade) opts="$select --url --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log -h --help" ;;
 	follow) opts="$select --expect $timeouts --json --log -h --help" ;;
-	station) opts="--all $select --policy --plan --url --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log
+	station) opts="--all $select --policy --plan --metrics --url --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log
 		-h --help" ;;
 	auto) opts="-p --port --policy --wait --retries $params $timeouts --json --log -h --help" ;;
 	explain) opts='--family -h --help' ;;

@@ -357,6 +357,46 @@ static void test_plan(void **state)
 	qrun_clear(&q);
 }
 
+/* --metrics: the Prometheus text file of the run, written whole (no
+ * temporary file left). */
+static void test_metrics(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], prom[128], *text;
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	snprintf(prom, sizeof(prom), "%s/qfota.prom", dir);
+	qrun_pack("ec200u", 100000, pkg, NULL);
+	qrun(&q, dir, (const char *const[]){ "--count", "3", "--fault", "2=code:505", NULL },
+	     (const char *const[]){ "station", "--all", "--metrics", prom, pkg, NULL }, RUN_MS);
+	qrun_assert_exit(&q, 6);
+	text = tu_read_file(prom);
+	assert_non_null(text);
+	if (!strstr(text, "qfota_station_results_total{model=\"EC200U\",outcome=\"upgraded\"} 2\n") ||
+	    !strstr(text, "qfota_station_results_total{model=\"EC200U\",outcome=\"failed\"} 1\n") ||
+	    !strstr(text, "qfota_station_upgrade_duration_seconds_count{model=\"EC200U\"} 2\n") ||
+	    !strstr(text, "qfota_station_upgrade_duration_seconds_bucket{model=\"EC200U\",le=\"+Inf\"} 2\n"))
+		fail_msg("metrics:\n%s", text);
+	free(text);
+	{
+		char *ls = NULL;
+		size_t n = 0;
+		FILE *f;
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "ls %s", dir);
+		f = popen(cmd, "r");
+		assert_non_null(f);
+		while (getline(&ls, &n, f) > 0)
+			if (strstr(ls, ".tmp."))
+				fail_msg("a temporary file is left: %s", ls);
+		free(ls);
+		pclose(f);
+	}
+	qrun_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_multi_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

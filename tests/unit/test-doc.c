@@ -489,7 +489,7 @@ static const char *option_value(const char *opt)
 		{ "--metrics", "/nonexistent.prom" },
 	};
 	static const char *const flags[] = { "--json", "--all", "-h", "--help", "-v", "--verbose",
-					     "-q", "--quiet", "-V", "--version", "--plan", "--watch" };
+					     "-q", "--quiet", "-V", "--version", "--plan" };
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strcmp(opt, flags[i]) == 0)

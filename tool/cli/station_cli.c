@@ -10,6 +10,7 @@
 #include "qfota/audit.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/metrics.h"
 #include "qfota/udevwatch.h"
 #include "qfota/station.h"
 #include "station_cli.h"
@@ -50,6 +51,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "plan", no_argument, NULL, OPT_PLAN },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 
 		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
@@ -75,8 +77,9 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		if (!auto_mode && opt == OPT_WAIT)
 			return cli_usage_error(cmd, "--wait is an option of qfota auto");
-		if (auto_mode && opt == OPT_PLAN)
-			return cli_usage_error(cmd, "--plan is an option of qfota station");
+		if (auto_mode && (opt == OPT_PLAN || opt == OPT_METRICS))
+			return cli_usage_error(cmd, "%s is an option of qfota station",
+					       cli_option_name(opts, opt, name, sizeof(name)));
 		r = cli_select_option(cmd, opt, optarg, &c->filter);
 		if (r < 0)
 			return QFOTA_EXIT_USAGE;
@@ -103,6 +106,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			return -1;
 		case OPT_ALL: c->all = true; break;
 		case OPT_PLAN: c->plan = true; break;
+		case OPT_METRICS: c->metrics_path = optarg; break;
 		case OPT_POLICY: c->policy_path = optarg; break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LOG: c->log_opt = optarg; break;
@@ -157,6 +161,22 @@ int station_cli_policy(const char *cmd, const char *path, const struct fota_job 
 	}
 	*ret = p;
 	return 0;
+}
+
+/* --metrics: the run's results in the Prometheus text format. */
+static void metrics_of_result(const char *cmd, const char *path, const struct station_result *res)
+{
+	struct metrics *m = NULL;
+	int r = metrics_new(&m);
+
+	for (size_t i = 0; r == 0 && i < res->n; i++)
+		r = metrics_add(m, res->entries[i].res.model, station_outcome_to_string(res->entries[i].outcome),
+				res->entries[i].res.total_ms);
+	if (r == 0)
+		r = metrics_write(m, path);
+	if (r < 0)
+		fprintf(stderr, "qfota %s: warning: cannot write the metrics to %s: %s\n", cmd, path, qfota_strerror(r));
+	metrics_free(m);
 }
 
 int station_cli_plan(const struct station_cli *c, const struct policy *policy, const char *const *ports,
@@ -216,6 +236,8 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 	}
 	if (view)
 		station_view_finish(view);
+	if (c->metrics_path)
+		metrics_of_result(cmd, c->metrics_path, &res);
 	if (summary && c->json)
 		station_summary_print_json(stdout, &res);
 	else if (summary)

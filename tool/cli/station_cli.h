@@ -22,6 +22,7 @@ struct station_cli {
 	unsigned wait_ms;          /* auto: --wait */
 	int retries;               /* --retries (default 1) */
 	bool plan;                 /* station --plan */
+	const char *metrics_path;  /* station --metrics FILE */
 };
 
 /* Parses argv of cmd ("station" or "auto"). Returns 0, -1 after --help
