@@ -266,7 +266,7 @@ static void module_run(struct worker *w)
 			/* the chain's end: its last hop's result, from the first revision */
 			*res = last;
 			snprintf(res->from, sizeof(res->from), "%s", first.from);
-			snprintf(res->message, sizeof(res->message), "upgraded from %s to %s in %u hops (%s -> %s)",
+			snprintf(res->message, sizeof(res->message), "upgraded from %s to %s in %u hops (%.250s -> %s)",
 				 first.from, res->to, hop, path, res->to);
 			res->total_ms = total_ms;
 			result_emit(o, w->entry->port, res); /* the chain's own result, after each hop's */
@@ -275,7 +275,7 @@ static void module_run(struct worker *w)
 			int n;
 
 			snprintf(why, sizeof(why), "%s", res->message);
-			n = snprintf(res->message, sizeof(res->message), "after %u hop%s (%s -> %s): ", hop,
+			n = snprintf(res->message, sizeof(res->message), "after %u hop%s (%.250s -> %s): ", hop,
 				     hop == 1 ? "" : "s", path, res->from);
 			if (n > 0 && (size_t)n < sizeof(res->message) - 1) { /* the module's words after ours, cut to fit */
 				size_t k = strnlen(why, sizeof(res->message) - 1 - (size_t)n);
