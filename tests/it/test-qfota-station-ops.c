@@ -202,7 +202,7 @@ static void test_multi_hop(void **state)
 	qrun_assert_says(&q, "1-1: upgraded EC200U " R15 " -> " R17);
 	qrun_assert_says(&q, "station: 2 modules: 2 upgraded, 0 skipped, 0 failed");
 	for (int i = 1; i <= 2; i++) {
-		char port[8], *rev;
+		char port[16], *rev;
 
 		snprintf(port, sizeof(port), "1-%d", i);
 		rev = tu_record_get(q.record, port, "revision", true);
@@ -334,7 +334,7 @@ static void test_plan(void **state)
 	qrun_assert_says(&q, "no rule: unknown model");
 	qrun_assert_says(&q, "norule=1\n");
 	for (int i = 1; i <= 3; i++) {
-		char port[8];
+		char port[16];
 
 		snprintf(port, sizeof(port), "1-%d", i);
 		assert_nothing_flashed(&q, port);
