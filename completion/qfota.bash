@@ -72,11 +72,11 @@ _qfota()
 		COMPREPLY=($(compgen -W '0 1' -- "$cur"))
 		return
 		;;
-	--upload | --url-file | --policy | --log)
+	--upload | --url-file | --policy | --log | --metrics)
 		_qfota_files "$cur"
 		return
 		;;
-	-s | --serial | --url | --upload-name | --expect | --cid | --apn | --download-urcs | \
+	-s | --serial | --url | --upload-name | --expect | --sha256 | --retries | --cid | --apn | --download-urcs | \
 		--update-urcs | --wait | --timeout-*)
 		return
 		;;
@@ -93,11 +93,11 @@ _qfota()
 		return
 		;;
 	list | info) opts="$select --json -h --help" ;;
-	upgrade) opts="$select --url --url-file --upload --upload-name --expect $params $timeouts --json --log -h --help" ;;
+	upgrade) opts="$select --url --url-file --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log -h --help" ;;
 	follow) opts="$select --expect $timeouts --json --log -h --help" ;;
-	station) opts="--all $select --policy --url --url-file --upload --upload-name --expect $params $timeouts --json --log
+	station) opts="--all $select --policy --plan --metrics --url --url-file --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log
 		-h --help" ;;
-	auto) opts="-p --port --policy --wait $params $timeouts --json --log -h --help" ;;
+	auto) opts="-p --port --policy --wait --retries $params $timeouts --json --log -h --help" ;;
 	explain) opts='--family -h --help' ;;
 	*) return ;;
 	esac

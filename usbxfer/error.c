@@ -31,7 +31,6 @@ const char *qfota_strerror(int r)
 	case -EALREADY: return "already at the target revision";
 	case -EINPROGRESS: return "the package waits for the module's next reboot";
 	case -ENOPKG: return "no package for this module";
-	case -ENOTTY: return "not a terminal";
 	case -EFBIG: return "the file is too large";
 	case -ELOOP: return "a symbolic link where a file or directory was expected";
 	case -ENAMETOOLONG: return "the path is too long";
@@ -46,7 +45,7 @@ int qfota_errno(void)
 	switch (e) {
 	case ENOENT: case ENODEV: case ENXIO: case EBUSY: case EACCES: case EPERM: case ETIMEDOUT:
 	case EPIPE: case EPROTO: case EIO: case ECANCELED: case ENOMEM: case E2BIG: case EOVERFLOW:
-	case ENOSPC: case ENOTTY: case EFBIG: case ELOOP: case ENAMETOOLONG: case EINVAL:
+	case ENOSPC: case EFBIG: case ELOOP: case ENAMETOOLONG: case EINVAL:
 		return -e;
 	case EISDIR: case ENOTDIR: case EBADF:
 		return -EINVAL;

@@ -1,4 +1,4 @@
-/* The link interface: dispatch to the backend (usb, tty, or a test's own). */
+/* The link interface: dispatch to the backend (usb, or a test's own). */
 #include <errno.h>
 
 #include "qfota/usbxfer.h"

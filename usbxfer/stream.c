@@ -35,6 +35,7 @@ struct out_slot {
 struct stream {
 	struct usb_link *l;
 	int fd;
+	const struct usbxfer_stream_opts *o;
 	uint64_t total, next_off, done;
 	size_t size;
 	bool zlp_needed, zlp_queued;
@@ -75,6 +76,13 @@ static int refill(struct out_slot *slot)
 				return 0;
 			}
 			got += (size_t)k;
+		}
+		if (s->o->on_read) {
+			r = s->o->on_read(s->o->user, t->buffer, n);
+			if (r < 0) {
+				set_err(s, r);
+				return 0;
+			}
 		}
 		s->next_off += n;
 	} else if (s->zlp_needed && !s->zlp_queued) {
@@ -176,7 +184,7 @@ int usb_link_stream(struct usbxfer_link *link, int fd, uint64_t len,
 		    const struct usbxfer_stream_opts *o, uint64_t *ret_sent)
 {
 	struct usb_link *l = (struct usb_link *)link;
-	struct stream s = { .l = l, .fd = fd, .total = len };
+	struct stream s = { .l = l, .fd = fd, .o = o, .total = len };
 	_cleanup_free_ struct out_slot *slots = NULL;
 	unsigned k;
 	int r;

@@ -40,7 +40,6 @@
  *                 the policy leaves it alone (its IMEI is not on the rule's list) [0]
  *   -EINPROGRESS  the package waits for the module's next reboot (--upgrade-mode 0) [10]
  *   -ENOPKG       no package for this module (the policy has no rule for it) [1]
- *   -ENOTTY       not a terminal (a tty link's path) [1]
  *   -EFBIG        a file over qfota's size limit (the policy) [2 in preflight, else 1]
  *   -ELOOP        a symbolic link where qfota wants a file or directory [1]
  *   -ENAMETOOLONG a path over PATH_MAX [1]

@@ -45,6 +45,12 @@ struct fota_job {
 	const char *package_path;      /* FILE, UPLOAD */
 	const char *url;               /* URL (checked against the seeds' limits) */
 	const char *upload_name;       /* UPLOAD: file name on UFS (default "dfota_update.bin") */
+	const char *sha256;            /* FILE, UPLOAD: NULL, or the package's pinned SHA-256 (64 hex
+	                                * digits). Checked before anything is sent (a mismatch is bad
+	                                * input: -EINVAL in preflight, exit 2), and the bytes streamed
+	                                * are hashed as they go: a package that changed meanwhile is
+	                                * stopped before its last bytes (FILE) or its upload deleted
+	                                * before AT+QFOTADL (UPLOAD), -ESTALE */
 	int cid;                       /* 0: leave the PDP context alone; 1-16: AT+QICSGP + fota/cid */
 	const char *apn;
 	const char *expect_revision;   /* NULL: any revision other than the one before */
@@ -106,6 +112,11 @@ int fota_session_identify(struct fota_session *s, unsigned command_ms, struct fo
 /* After a reboot: claims the module on port (the session's or its peer) on
  * the same AT channel. Returns usbxfer_link_open's errors. */
 int fota_session_claim(struct fota_session *s, const char *port);
+/* The module's file system (UFS) as AT+QFLDS="UFS" says: free and total
+ * bytes. Returns 0; -EIO the module answered ERROR (not every firmware has
+ * it); -EPROTO no "+QFLDS: <free>,<total>"; the channel's errors. */
+int fota_session_free_space(struct fota_session *s, unsigned command_ms, unsigned long long *ret_free,
+			    unsigned long long *ret_total);
 /* Gives the interface back while the module reboots; the channel stays. */
 void fota_session_unclaim(struct fota_session *s);
 struct at_channel *fota_session_at(struct fota_session *s);
@@ -129,6 +140,15 @@ static inline void fota_session_closep(struct fota_session **s) { fota_session_c
  * *held keeps it for fota_run_held() or fota_session_close(); on failure
  * *held is NULL. */
 int fota_identify_port(const struct fota_job *job, struct report_result *ret, struct fota_session **held);
+
+/* Retries (--retries N): only a failure before the update began (exit 5:
+ * the module's firmware untouched) is tried again, after a pause that lets
+ * the module and its download server settle; never once the update has begun. */
+#define FOTA_RETRY_PAUSE_MS 3000
+bool fota_result_retryable(const struct report_result *res);
+/* Sleeps FOTA_RETRY_PAUSE_MS, watching cancel (may be NULL). Returns 0, or
+ * -ECANCELED when it was set. */
+int fota_retry_pause(const volatile sig_atomic_t *cancel);
 
 /* fota_run() on the session fota_identify_port() kept: no new lock, open or
  * ATI; the identity is the one held. Takes held over (closes it on every

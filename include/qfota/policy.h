@@ -26,9 +26,18 @@
  *                   is on LIST; others are skipped (policy_rule_allows_imei).
  *                   Grammar: item { "," item }, item = 15 digits (one module)
  *                   | 1-14 digits "*" (every IMEI starting with them)
+ *   sha256=HEX      optional, with file= or upload=: the package's SHA-256 (64 hex
+ *                   digits); checked when the policy is loaded (station_policy_check)
+ *                   and over the bytes as they are sent (fota_job.sha256)
  * model, from, to and exactly one of file/url/upload are required; PATH is
  * absolute. Values hold no whitespace, '"' or '#'. A second rule for the same
  * model and from-revision is an error (which one would be meant?).
+ *
+ * Chains: rules A -> B and B -> C of one model take a module at A through
+ * both in one run (policy_chain), each hop verified before the next. Rules
+ * that lead back to a revision they start from (A -> B, B -> A) are a loop: a
+ * module would be upgraded forever; the policy is refused (the line of the
+ * loop's first rule).
  *
  * Deciding (policy_decide): the rule whose model and from match the module is
  * applied; else, when some rule of that model leads to the module's revision,
@@ -66,6 +75,7 @@ struct policy_rule {
 	char *location;     /* the path or URL (owned by the policy) */
 	char *upload_name;  /* NULL unless upload-name= (owned) */
 	char *imei;         /* NULL unless imei=: the allow-list as written (owned) */
+	char sha256[65];    /* "" unless sha256= (64 hex digits) */
 	unsigned line;      /* where it was written, for messages */
 };
 
@@ -116,5 +126,11 @@ enum policy_verdict policy_decide(const struct policy *p, const char *model, con
  * no imei= list or the IMEI matches an item of it; false for a NULL or empty
  * IMEI when there is a list. */
 bool policy_rule_allows_imei(const struct policy_rule *rule, const char *imei);
+/* The hops from revision to the chain's last target: the rules one after the
+ * other (at most cap into ret_rules, which may be NULL). Returns how many
+ * there are (0 when no rule starts from revision). Finite: a parsed policy
+ * has no loop. */
+size_t policy_chain(const struct policy *p, const char *model, const char *revision,
+		    const struct policy_rule **ret_rules, size_t cap);
 
 #endif

@@ -41,7 +41,8 @@ struct station_opts {
 	 * source and package come from the rule instead. */
 	const struct fota_job *job;
 	const struct policy *policy;  /* may be NULL */
-	const char *audit_path;       /* NULL: no audit log; else one line per module */
+	const char *audit_path;       /* NULL: no audit log; else one line per attempt */
+	unsigned retries;             /* failures before the update began tried again (--retries) */
 	/* Each module's identity (res->model, from, imei) as soon as it is known,
 	 * from that module's thread. May be NULL. */
 	void (*on_identity)(void *user, const char *port, const struct report_result *id);
@@ -82,5 +83,42 @@ int station_policy_check(const struct policy *p, const struct fota_job *tmpl, st
  * rule's source, package and target; expect_from = the module's revision. */
 void station_job_from_rule(const struct fota_job *tmpl, const struct policy_rule *rule, const char *from,
 			   struct fota_job *ret);
+
+/* ---- The plan (qfota station --plan): what a run would do, nothing flashed */
+
+enum station_verdict {
+	STATION_PLAN_UPGRADE,   /* would upgrade, in plan.hops hops */
+	STATION_PLAN_SKIP,      /* at the target already */
+	STATION_PLAN_NO_RULE,   /* the policy has no rule for its model or revision */
+	STATION_PLAN_NO_FIT,    /* the package is larger than the module's free space */
+	STATION_PLAN_BUSY,      /* another program holds it (or no permission) */
+	STATION_PLAN_UNKNOWN,   /* it could not be asked (gone, no AT interface, ...) */
+};
+/* "upgrade", "skip", "no rule", "does not fit", "busy", "cannot ask" */
+const char *station_verdict_to_string(enum station_verdict v);
+
+struct station_plan {
+	char port[USBXFER_PORT_MAX];
+	struct report_result id;     /* model, from (the revision), imei; message on failure */
+	enum station_verdict verdict;
+	unsigned hops;               /* rules from here to the chain's end */
+	unsigned rule_line;          /* the first hop's policy line; 0 without a policy */
+	char target[64];             /* the revision it would end at ("" unknown) */
+	enum fota_source source;
+	char package[512];           /* the first hop's path or URL (URL redacted) */
+	long long size;              /* its bytes; -1 for a URL */
+	char sha256[65];             /* its SHA-256 (hex); "" for a URL */
+	long long free_bytes;        /* AT+QFLDS free on UFS; -1 when not asked or not answered */
+};
+
+/* Plans the modules on ports[0..n) at once, each in its own thread: the
+ * module session (lock, claim, identify), the decision (o->policy or the
+ * template job), AT+QFLDS for a FILE or upload package; every module is
+ * released with its driver back before this returns, and nothing else is
+ * sent. Returns 0 and *ret (n entries, in order; free()), -EINVAL, -ENOMEM. */
+int station_plan_run(const struct station_opts *o, const char *const *ports, size_t n,
+		     struct station_plan **ret);
+/* 0 when every module would be upgraded or is at its target, else 1. */
+int station_plan_exit_code(const struct station_plan *p, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
 /* usbxfer: qfota's transport. Finds Quectel modules, claims their AT
- * interface (or opens /dev/ttyUSBn), moves bytes: AT traffic both ways, and a
+ * interface, moves bytes: AT traffic both ways, and a
  * whole FOTA package as a stream of asynchronous bulk OUT transfers.
  *
  * Errors follow include/qfota/error.h: negative errno, never a libusb code.
@@ -109,16 +109,17 @@ int usbxfer_port_syspath(const char *port, char *ret, size_t cap);
 /* Parses "2c7c:0901" (hex). Returns 0 or -EINVAL. */
 int usbxfer_vidpid_parse(const char *s, uint16_t *ret_vid, uint16_t *ret_pid);
 
-/* ---- Links: the AT channel, over libusb or a tty (link.c, tty.c) ------- */
+/* ---- Links: the AT channel, over libusb (link.c) ------------------------ */
 
 struct usbxfer_link;
 struct usbxfer_stream_opts;
 
-/* A backend. The libusb link and the tty link implement it; a unit test of
- * the layers above may implement it with a scripted peer. Each op has the
+/* A backend. The libusb link implements it; a unit test of the layers above
+ * may implement it with a scripted peer. (A tty backend existed for tests
+ * alone and was removed: issue 18, README "Why no tty transport".) Each op has the
  * contract of the usbxfer_link_* function of the same name. */
 struct usbxfer_link_ops {
-	const char *kind; /* "usb", "tty", ... */
+	const char *kind; /* "usb", or a test's own */
 	int (*write)(struct usbxfer_link *link, const void *buf, size_t len, unsigned timeout_ms);
 	int (*read)(struct usbxfer_link *link, void *buf, size_t cap, unsigned timeout_ms);
 	int (*stream)(struct usbxfer_link *link, int fd, uint64_t len,
@@ -129,9 +130,9 @@ struct usbxfer_link_ops {
 /* The common head of every backend's link (a backend embeds it first). */
 struct usbxfer_link {
 	const struct usbxfer_link_ops *ops;
-	char name[64];                  /* port path or tty path, for messages */
+	char name[64];                  /* port path, for messages */
 	volatile sig_atomic_t cancel;   /* set by usbxfer_link_cancel() */
-	const struct usbxfer_module *module; /* the device as described when opened; NULL for a tty */
+	const struct usbxfer_module *module; /* the device as described when opened; NULL for a test's link */
 };
 
 /* Opens the module on physical port `port` ("1-4.2"), finding it afresh (its
@@ -146,11 +147,6 @@ struct usbxfer_link {
  * interface; -ENODEV it vanished meanwhile; -EACCES no permission (udev rules);
  * -EBUSY another program (another qfota) holds the interface; -ENOMEM; -EIO. */
 int usbxfer_link_open(const char *port, int interface, struct usbxfer_link **ret);
-
-/* Opens /dev/ttyUSBn (or any tty) raw, for hosts that keep the kernel driver.
- * Returns 0; -ENOENT; -EACCES; -ENOTTY not a tty; -EBUSY another qfota (flock)
- * or an exclusive opener holds it; -ENOMEM. */
-int usbxfer_tty_open(const char *path, struct usbxfer_link **ret);
 
 /* Writes all of buf (an AT command, a QFUPL chunk). Returns len; -ETIMEDOUT
  * (not all taken within timeout_ms; 0 = no limit); -ENODEV the module vanished;
@@ -169,11 +165,11 @@ int usbxfer_link_read(struct usbxfer_link *link, void *buf, size_t cap, unsigned
 void usbxfer_link_close(struct usbxfer_link *link);
 static inline void usbxfer_link_closep(struct usbxfer_link **link) { usbxfer_link_close(*link); }
 
-/* "1-4.2" or "/dev/ttyUSB2". */
+/* "1-4.2". */
 const char *usbxfer_link_name(const struct usbxfer_link *link);
 
 /* The device a USB link opened, as described from sysfs at that moment (its
- * model, family, device number): the one discovery of an open. NULL for a tty. */
+ * model, family, device number): the one discovery of an open. NULL for a test's link. */
 const struct usbxfer_module *usbxfer_link_module(const struct usbxfer_link *link);
 
 /* Makes this link's current and later loops return -ECANCELED (within
@@ -218,6 +214,11 @@ struct usbxfer_stream_opts {
 	 * come; a negative return aborts with that errno. NULL: they are kept for
 	 * usbxfer_link_read(). */
 	int (*on_rx)(void *user, const uint8_t *data, size_t len);
+	/* Each chunk of the file as it was read, in file order, before it is
+	 * queued: what the module gets (a pinned package's SHA-256 is computed
+	 * over it); a negative return aborts with that errno, the chunk unsent.
+	 * May be NULL. */
+	int (*on_read)(void *user, const uint8_t *data, size_t len);
 	void *user;
 	const volatile sig_atomic_t *cancel; /* the caller's flag; may be NULL */
 };

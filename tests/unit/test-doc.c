@@ -485,10 +485,11 @@ static const char *option_value(const char *opt)
 		{ "-m", "EC200U" }, { "--model", "EC200U" }, { "--url", "http://h/p.pack" }, { "--cid", "1" },
 		{ "--upgrade-mode", "1" }, { "--download-urcs", "50" }, { "--update-urcs", "50" },
 		{ "--family", "ec200u" }, { "--wait", "5" }, { "--upload", "/nonexistent.zip" },
-		{ "--policy", "/nonexistent.conf" }, { "--log", "/nonexistent.log" },
+		{ "--policy", "/nonexistent.conf" }, { "--log", "/nonexistent.log" }, { "--retries", "1" },
+		{ "--metrics", "/nonexistent.prom" },
 	};
 	static const char *const flags[] = { "--json", "--all", "-h", "--help", "-v", "--verbose",
-					     "-q", "--quiet", "-V", "--version" };
+					     "-q", "--quiet", "-V", "--version", "--plan" };
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strcmp(opt, flags[i]) == 0)

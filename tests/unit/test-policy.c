@@ -277,6 +277,52 @@ static void test_load_trust(void **state)
 	unlink(path);
 }
 
+#define H64 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+/* sha256=: 64 hex digits, with file= or upload= only. */
+static void test_sha256_key(void **state)
+{
+	(void)state;
+	struct policy *p = parse_ok("model=EC200U from=" R15 " to=" R16 " file=/a sha256=" H64 "\n"
+				    "model=EC200U from=" R16 " to=" R17 " url=http://h/b\n", 2);
+
+	assert_string_equal(p->rules[0].sha256, H64);
+	assert_string_equal(p->rules[1].sha256, "");
+	policy_free(p);
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a sha256=9f86\n", 1, "sha256= wants 64 hex digits");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a sha256=" H64 "0\n", 1, "sha256= wants 64 hex digits");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a sha256=zf86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+		1, "sha256= wants 64 hex digits");
+	bad_one("model=EC200U from=" R15 " to=" R16 " url=http://h/a sha256=" H64 "\n", 1, "goes with file= or upload=");
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a sha256=" H64 " sha256=" H64 "\n", 1, "given twice");
+}
+
+/* Chains are followed to their end; a loop is refused at its first rule. */
+static void test_chains_and_loops(void **state)
+{
+	(void)state;
+	const struct policy_rule *hops[4];
+	struct policy *p = parse_ok("model=EC200U from=" R16 " to=" R17 " file=/b\n"
+				    "model=EC200U from=" R15 " to=" R16 " file=/a\n"
+				    "model=EG25 from=" R17 " to=" R15 " file=/c\n", 3); /* another model: no loop */
+
+	assert_int_equal(policy_chain(p, "ec200u", R15, hops, 4), 2);
+	assert_int_equal(hops[0]->line, 2);
+	assert_int_equal(hops[1]->line, 1);
+	assert_int_equal(policy_chain(p, "EC200U", R16, hops, 4), 1);
+	assert_int_equal(policy_chain(p, "EC200U", R17, hops, 4), 0);
+	assert_int_equal(policy_chain(p, "EC200U", R15, NULL, 0), 2);
+	assert_int_equal(policy_chain(p, "EG25", R17, hops, 4), 1);
+	policy_free(p);
+	bad_one("model=EC200U from=" R15 " to=" R16 " file=/a\nmodel=EC200U from=" R16 " to=" R15 " file=/b\n", 1,
+		"lead back to " R15);
+	bad_one("# three\nmodel=EC200U from=" R15 " to=" R16 " file=/a\nmodel=EC200U from=" R17 " to=" R15 " file=/c\n"
+		"model=ec200u from=" R16 " to=" R17 " file=/b\n", 2, "a module would be upgraded forever");
+	/* a chain into a loop that does not include its start: the loop's own rule is named */
+	bad_one("model=X from=A0 to=A1 file=/a\nmodel=X from=A1 to=A2 file=/b\nmodel=X from=A2 to=A1 file=/c\n", 2,
+		"lead back to A1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_exact_length), cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_load),         cmocka_unit_test(test_imei),
 		cmocka_unit_test(test_load_trust),
+		cmocka_unit_test(test_sha256_key), cmocka_unit_test(test_chains_and_loops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -341,6 +341,13 @@ static int relay_rx(void *user, const uint8_t *data, size_t len)
 	return at_channel_feed(relay->ch, data, len);
 }
 
+static int relay_read(void *user, const uint8_t *data, size_t len)
+{
+	struct stream_relay *relay = user;
+
+	return relay->caller->on_read(relay->caller->user, data, len);
+}
+
 static int relay_progress(void *user, uint64_t sent, uint64_t total)
 {
 	struct stream_relay *relay = user;
@@ -360,6 +367,7 @@ int at_channel_stream(struct at_channel *ch, int fd, uint64_t len, const struct 
 		return -ENODEV;
 	o.on_rx = relay_rx;
 	o.progress = opts->progress ? relay_progress : NULL;
+	o.on_read = opts->on_read ? relay_read : NULL;
 	o.user = &relay;
 	return usbxfer_stream_fd(ch->link, fd, len, &o, ret_sent);
 }

@@ -36,7 +36,8 @@ struct cli_select {
 enum {
 	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
 	OPT_UP_URCS, OPT_JSON, OPT_LOG, OPT_POLICY, OPT_ALL, OPT_WAIT, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL,
-	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL, OPT_URL_FILE,
+	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL, OPT_URL_FILE, OPT_SHA256,
+	OPT_RETRIES, OPT_PLAN, OPT_METRICS, OPT_WATCH,
 };
 
 #define CLI_JOB_LONG                                                                                         \
@@ -45,6 +46,7 @@ enum {
 	{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },                                      \
 	{ "cid", required_argument, NULL, OPT_CID }, { "apn", required_argument, NULL, OPT_APN },           \
 	{ "expect", required_argument, NULL, OPT_EXPECT },                                                \
+	{ "sha256", required_argument, NULL, OPT_SHA256 },                                                \
 	{ "upgrade-mode", required_argument, NULL, OPT_MODE },                                            \
 	{ "download-urcs", required_argument, NULL, OPT_DL_URCS },                                        \
 	{ "update-urcs", required_argument, NULL, OPT_UP_URCS }, { "json", no_argument, NULL, OPT_JSON },  \

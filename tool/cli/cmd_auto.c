@@ -23,6 +23,7 @@ static const char auto_help[] =
 	"  -p, --port PORT         the module's USB port path (the unit's %i)\n"
 	"  --policy FILE           the policy (default " POLICY_DEFAULT_PATH ")\n"
 	"  --wait S                wait up to S seconds for the module to be usable (default 10)\n"
+	"  --retries N             try a failure before the update began again (default 1)\n"
 	"  --cid N --apn APN  --upgrade-mode 0|1  --download-urcs N  --update-urcs N\n"
 	STATION_CLI_TIMEOUT_HELP
 	"  --json                  JSON events on stdout\n"

@@ -11,6 +11,7 @@ static const char station_help[] =
 	"Usage: qfota station (--all [-m MODEL] [-d VID:PID] | -p PORT [-p PORT]...) PACKAGE\n"
 	"       qfota station ... --url URL | --url-file FILE | --upload PACKAGE\n"
 	"       qfota station ... [--policy FILE]\n"
+	"       qfota station --plan ...\n"
 	"\n"
 	"Upgrades every selected module at once, each on its own: one module's failure,\n"
 	"hang, unplug or slow reboot never stalls or fails another.\n"
@@ -25,14 +26,26 @@ static const char station_help[] =
 	"  -m, --model MODEL      -d, --device VID:PID   -s, --serial SERIAL\n"
 	"\n"
 	"Options:\n"
+	"  --plan                  a dry run: for every module its port, model, revision,\n"
+	"                          IMEI, rule, package (size, SHA-256), free space on the\n"
+	"                          module (AT+QFLDS) and verdict: upgrade (hops), skip, no\n"
+	"                          rule, does not fit, busy. No firmware is touched; each\n"
+	"                          module is released with its driver back. Exit 0 when\n"
+	"                          every module would be upgraded or is at its target, else 1\n"
 	"  --expect REV            a module already at REV is skipped; others must reach it\n"
+	"  --sha256 HEX            the package's SHA-256: checked before anything is sent\n"
 	"  --cid N --apn APN  --upload-name NAME  --upgrade-mode 0|1\n"
 	"  --download-urcs N  --update-urcs N    as for qfota upgrade\n"
 	STATION_CLI_TIMEOUT_HELP
 	"                          (each module has its own deadlines)\n"
 	"  --json                  JSON events on stdout, each with its \"port\"; then\n"
 	"                          {\"event\":\"summary\",...}\n"
-	"  --log FILE              one audit line per module (default as qfota upgrade)\n"
+	"  --retries N             try a failure before the update began (exit 5) again,\n"
+	"                          up to N times (0-10, default 1), after a pause\n"
+	"  --log FILE              one audit line per attempt (default as qfota upgrade)\n"
+	"  --metrics FILE          results per model and outcome and upgrade durations in\n"
+	"                          the Prometheus text format (node_exporter's textfile\n"
+	"                          collector: written to FILE.tmp.PID, then renamed)\n"
 	"\n"
 	"Output: on a terminal a live table (port, model, IMEI, phase, %, rate, elapsed,\n"
 	"result); otherwise lines prefixed with the port. Results and a summary (counts,\n"
@@ -43,7 +56,8 @@ static const char station_help[] =
 	"  model=EC200U from=EC200UCNAAR03A16M08 to=EC200UCNAAR03A17M08 url=http://host/b.pack\n"
 	"  model=EG25 from=EG25GGBR07A08M2G to=EG25GGBR07A09M2G upload=/srv/fota/c.zip\n"
 	"model (as ATI names it), from, to, and one of file=/url=/upload= (absolute path or\n"
-	"URL) are required; upload-name= is optional. A module whose revision no rule\n"
+	"URL) are required; upload-name= and sha256=HEX (file=/upload= only: the package's\n"
+	"SHA-256, checked when the policy is loaded and as it is sent) are optional. A module whose revision no rule\n"
 	"starts from is skipped when a rule leads to it, else reported (never guessed).\n"
 	"A malformed policy is refused (FILE:LINE: reason, exit 2) before anything is sent.\n"
 	"\n"
@@ -110,7 +124,10 @@ int cmd_station(int argc, char **argv)
 			return r;
 		}
 	}
-	r = station_cli_run("station", &c, policy, ports, n, stdout, true);
+	if (c.plan)
+		r = station_cli_plan(&c, policy, ports, n);
+	else
+		r = station_cli_run("station", &c, policy, ports, n, stdout, true);
 	if (found)
 		free(ports);
 	free(found);

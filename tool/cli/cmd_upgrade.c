@@ -32,10 +32,15 @@ static const char upgrade_help[] =
 	"  --expect REV            succeed only if the module then reports revision REV\n"
 	"  --cid N --apn APN       set up PDP context N for the URL download (AT+QICSGP)\n"
 	"  --upload-name NAME      file name on the module (default dfota_update.bin)\n"
+	"  --sha256 HEX            the package's SHA-256 (64 hex digits, as sha256sum prints\n"
+	"                          it): checked before anything is sent (exit 2 if it\n"
+	"                          differs), and the bytes are hashed as they are sent\n"
 	"  --upgrade-mode 0|1      1: update right after the download (default);\n"
 	"                          0: update at the module's next reboot\n"
 	"  --download-urcs N       download progress reports, 0 or 5-100 (default 50)\n"
-	"  --update-urcs N         update progress reports, 0 or 5-100 (default 100)\n";
+	"  --update-urcs N         update progress reports, 0 or 5-100 (default 100)\n"
+	"  --retries N             try a failure before the update began (exit 5) again,\n"
+	"                          up to N times (0-10, default 0), after a pause\n";
 /* then the --timeout-* lines (cli_print_timeout_help), then: */
 static const char upgrade_help_tail[] =
 	"  --json                  one JSON event per line on stdout; the last is the result\n"
@@ -64,6 +69,7 @@ static int run(int argc, char **argv, bool follow)
 	static const struct option opts[] = {
 		CLI_SELECT_LONG,
 		CLI_JOB_LONG,
+		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -75,7 +81,7 @@ static int run(int argc, char **argv, bool follow)
 	struct reporter *rep = NULL;
 	bool json = cli_global()->json;
 	const char *log_opt = NULL, *log_path;
-	int opt, r, n_sources = 0;
+	int opt, r, n_sources = 0, retries = 0;
 	char name[40];
 
 	cli_job_init(&job, follow ? FOTA_SOURCE_FOLLOW : FOTA_SOURCE_FILE);
@@ -86,8 +92,9 @@ static int run(int argc, char **argv, bool follow)
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (follow && (opt == OPT_URL || opt == OPT_URL_FILE || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
-			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME))
+		if (follow && (opt == OPT_URL || opt == OPT_URL_FILE || opt == OPT_UPLOAD || opt == OPT_CID ||
+			       opt == OPT_APN || opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS ||
+			       opt == OPT_UPLOAD_NAME || opt == OPT_SHA256))
 			return cli_usage_error(cmd, "follow sends nothing to the module: %s does not apply",
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		r = cli_job_option(cmd, opts, opt, optarg, &job, &n_sources);
@@ -95,6 +102,11 @@ static int run(int argc, char **argv, bool follow)
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
+		if (opt == OPT_RETRIES && !follow) {
+			if (cli_parse_int(optarg, 0, 10, &retries) < 0)
+				return cli_usage_error(cmd, "--retries wants 0-10 (got '%s')", optarg);
+			continue;
+		}
 		switch (opt) {
 		case 'h':
 			if (follow) {
@@ -147,15 +159,23 @@ static int run(int argc, char **argv, bool follow)
 		}
 		job.port = module.port;
 	}
-	fota_run(&job, &res);
-	reporter_free(rep);
 	log_path = cli_audit_path(log_opt);
-	if (log_path) {
-		r = audit_append(log_path, job.port, &res, 0);
-		if (r < 0)
-			fprintf(stderr, "qfota %s: warning: cannot append to the audit log %s: %s\n", cmd, log_path,
-				qfota_strerror(r));
+	for (int attempt = 0;; attempt++) {
+		fota_run(&job, &res);
+		if (log_path) { /* one line per attempt */
+			r = audit_append(log_path, job.port, &res, 0);
+			if (r < 0)
+				fprintf(stderr, "qfota %s: warning: cannot append to the audit log %s: %s\n", cmd,
+					log_path, qfota_strerror(r));
+		}
+		if (attempt >= retries || !fota_result_retryable(&res))
+			break;
+		reporter_say(rep, job.port, true, "failed before the update began (exit %d): retry %d of %d in %d s",
+			     res.exit_code, attempt + 1, retries, FOTA_RETRY_PAUSE_MS / 1000);
+		if (fota_retry_pause(job.cancel) < 0)
+			break;
 	}
+	reporter_free(rep);
 	return res.exit_code;
 }
 

@@ -174,6 +174,7 @@ int cli_job_option(const char *cmd, const struct option *opts, int opt, const ch
 	case OPT_UPLOAD_NAME: job->upload_name = arg; return 1;
 	case OPT_APN: job->apn = arg; return 1;
 	case OPT_EXPECT: job->expect_revision = arg; return 1;
+	case OPT_SHA256: job->sha256 = arg; return 1;
 	case OPT_CID:
 		if (cli_parse_int(arg, 1, 16, &job->cid) == 0)
 			return 1;

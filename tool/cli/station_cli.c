@@ -10,6 +10,7 @@
 #include "qfota/audit.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/metrics.h"
 #include "qfota/udevwatch.h"
 #include "qfota/station.h"
 #include "station_cli.h"
@@ -48,6 +49,9 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "plan", no_argument, NULL, OPT_PLAN },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 
 		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
@@ -56,7 +60,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 	int opt, r;
 	char name[40];
 
-	*c = (struct station_cli){ .json = cli_global()->json, .wait_ms = 10000 };
+	*c = (struct station_cli){ .json = cli_global()->json, .wait_ms = 10000, .retries = 1 };
 	cli_job_init(&c->job, FOTA_SOURCE_FILE);
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" (stop at the first non-option) */
 	while ((opt = getopt_long(argc, argv, "h" CLI_SELECT_SHORT, opts, NULL)) != -1) {
@@ -67,17 +71,25 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 				return r;
 			continue;
 		}
-		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL || opt == OPT_URL_FILE ||
-				  opt == OPT_UPLOAD || opt == OPT_EXPECT))
+		if (auto_mode && (opt == 's' || opt == 'm' || opt == 'd' || opt == OPT_ALL || opt == OPT_URL ||
+				  opt == OPT_URL_FILE || opt == OPT_UPLOAD || opt == OPT_EXPECT || opt == OPT_SHA256))
 			return cli_usage_error(cmd, "%s does not apply: auto upgrades the module on --port by the policy",
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		if (!auto_mode && opt == OPT_WAIT)
 			return cli_usage_error(cmd, "--wait is an option of qfota auto");
+		if (auto_mode && (opt == OPT_PLAN || opt == OPT_METRICS))
+			return cli_usage_error(cmd, "%s is an option of qfota station",
+					       cli_option_name(opts, opt, name, sizeof(name)));
 		r = cli_select_option(cmd, opt, optarg, &c->filter);
 		if (r < 0)
 			return QFOTA_EXIT_USAGE;
 		if (r > 0)
 			continue;
+		if (opt == OPT_RETRIES) {
+			if (cli_parse_int(optarg, 0, 10, &c->retries) < 0)
+				return cli_usage_error(cmd, "--retries wants 0-10 (got '%s')", optarg);
+			continue;
+		}
 		if (opt == OPT_WAIT) {
 			if (cli_parse_seconds(optarg, &c->wait_ms) < 0 || c->wait_ms == 0)
 				return cli_usage_error(cmd, "--wait wants a number of seconds > 0 (got '%s')", optarg);
@@ -93,6 +105,8 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			fputs(help, stdout);
 			return -1;
 		case OPT_ALL: c->all = true; break;
+		case OPT_PLAN: c->plan = true; break;
+		case OPT_METRICS: c->metrics_path = optarg; break;
 		case OPT_POLICY: c->policy_path = optarg; break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LOG: c->log_opt = optarg; break;
@@ -110,6 +124,9 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		return cli_usage_error(cmd, "give only one of PACKAGE, --url and --upload");
 	if (c->n_sources && c->policy_path)
 		return cli_usage_error(cmd, "give either a package for every module or --policy, not both");
+	if (c->job.sha256 && !c->n_sources)
+		return cli_usage_error(cmd, "--sha256 pins the one PACKAGE or --upload given; a policy pins each "
+				       "rule's package with sha256=");
 	if (c->job.upload_name && c->job.source != FOTA_SOURCE_UPLOAD)
 		return cli_usage_error(cmd, "--upload-name goes with --upload");
 	if ((r = cli_job_check(cmd, &c->job)) != 0)
@@ -151,12 +168,46 @@ int station_cli_policy(const char *cmd, const char *path, const struct fota_job 
 	return 0;
 }
 
+/* --metrics: the run's results in the Prometheus text format. */
+static void metrics_of_result(const char *cmd, const char *path, const struct station_result *res)
+{
+	struct metrics *m = NULL;
+	int r = metrics_new(&m);
+
+	for (size_t i = 0; r == 0 && i < res->n; i++)
+		r = metrics_add(m, res->entries[i].res.model, station_outcome_to_string(res->entries[i].outcome),
+				res->entries[i].res.total_ms);
+	if (r == 0)
+		r = metrics_write(m, path);
+	if (r < 0)
+		fprintf(stderr, "qfota %s: warning: cannot write the metrics to %s: %s\n", cmd, path, qfota_strerror(r));
+	metrics_free(m);
+}
+
+int station_cli_plan(const struct station_cli *c, const struct policy *policy, const char *const *ports,
+		     size_t n)
+{
+	struct station_opts o = { .job = &c->job, .policy = policy };
+	struct station_plan *plan = NULL;
+	int r = station_plan_run(&o, ports, n, &plan);
+
+	if (r < 0) {
+		fprintf(stderr, "qfota station: %s\n", qfota_strerror(r));
+		return QFOTA_EXIT_FAILED;
+	}
+	station_plan_print(stdout, plan, n, c->json);
+	r = station_plan_exit_code(plan, n);
+	free(plan);
+	return r;
+}
+
 int station_cli_run(const char *cmd, const struct station_cli *c, const struct policy *policy,
 		    const char *const *ports, size_t n, FILE *data, bool summary)
 {
 	const char *no_colour = getenv("NO_COLOR");
 	struct fota_job job = c->job;
-	struct station_opts o = { .job = &job, .policy = policy, .audit_path = cli_audit_path(c->log_opt) };
+	struct station_opts o = { .job = &job, .policy = policy, .audit_path = cli_audit_path(c->log_opt),
+				  .retries = (unsigned)c->retries };
 	struct station_view *view = NULL;
 	struct reporter *rep = NULL;
 	struct station_result res;
@@ -190,6 +241,8 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 	}
 	if (view)
 		station_view_finish(view);
+	if (c->metrics_path)
+		metrics_of_result(cmd, c->metrics_path, &res);
 	if (summary && c->json)
 		station_summary_print_json(stdout, &res);
 	else if (summary)

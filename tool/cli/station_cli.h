@@ -20,6 +20,9 @@ struct station_cli {
 	const char *log_opt;       /* --log */
 	bool json;
 	unsigned wait_ms;          /* auto: --wait */
+	int retries;               /* --retries (default 1) */
+	bool plan;                 /* station --plan */
+	const char *metrics_path;  /* station --metrics FILE */
 };
 
 /* Parses argv of cmd ("station" or "auto"). Returns 0, -1 after --help
@@ -32,6 +35,11 @@ void station_cli_clear(struct station_cli *c);
  * prints "qfota CMD: FILE:LINE: reason" and returns QFOTA_EXIT_USAGE. */
 int station_cli_policy(const char *cmd, const char *path, const struct fota_job *tmpl, struct policy **ret);
 
+
+/* qfota station --plan on ports: the plan on stdout; returns 0 when every
+ * module would be upgraded or is at its target, else 1. */
+int station_cli_plan(const struct station_cli *c, const struct policy *policy, const char *const *ports,
+		     size_t n);
 
 /* Runs the station on ports with the view for the output: JSON events on
  * stdout with json; else a live table on a terminal (stderr), plain lines

@@ -42,5 +42,8 @@ void station_view_finish(struct station_view *v);
 void station_summary_print(FILE *out, const struct station_result *r);
 /* The same as one JSON object {"event":"summary",...} on one line. */
 void station_summary_print_json(FILE *out, const struct station_result *r);
+/* The plan (qfota station --plan, plan_view.c): a header and one line per
+ * module, or one {"event":"plan",...} JSON object per module. */
+void station_plan_print(FILE *out, const struct station_plan *p, size_t n, bool json);
 
 #endif

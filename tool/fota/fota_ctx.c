@@ -56,6 +56,25 @@ int fota_fail_code(struct fota_ctx *c, enum urc_event event, int code)
 	return fota_fail(c, -EIO, code, "%s", text);
 }
 
+void fota_tap_read(struct fota_ctx *c, const uint8_t *data, size_t len)
+{
+	if (c->pinned)
+		sha256_update(&c->streamed, data, len);
+}
+
+bool fota_streamed_matches(const struct fota_ctx *c, const uint8_t *tail, size_t tail_len)
+{
+	struct sha256 s = c->streamed;
+	uint8_t d[SHA256_BYTES];
+
+	if (!c->pinned)
+		return true;
+	if (tail_len)
+		sha256_update(&s, tail, tail_len);
+	sha256_final(&s, d);
+	return memcmp(d, c->pin, sizeof(d)) == 0;
+}
+
 void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t sent, uint64_t total, uint64_t t0_ms)
 {
 	double secs = (double)(qfota_now_ms() - t0_ms) / 1000.0;

@@ -31,6 +31,12 @@ static bool package_changed(const struct stream_state *s)
 	       now.st_ctim.tv_sec != s->st.st_ctim.tv_sec || now.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec;
 }
 
+static int stream_read(void *user, const uint8_t *data, size_t len)
+{
+	fota_tap_read(((struct stream_state *)user)->c, data, len);
+	return 0;
+}
+
 static int stream_progress(void *user, uint64_t sent, uint64_t total)
 {
 	struct stream_state *s = user;
@@ -72,11 +78,15 @@ static int wait_for(struct fota_ctx *c, const bool *flag, unsigned timeout_ms, c
  * gets all <length> bytes (it cannot verify a mix: no FILEEND,0). The split
  * leaves the first part off a multiple of 512 (no ZLP in the middle). */
 #define TAIL_BYTES 256
+/* A pinned package's last bytes go only once the SHA-256 of everything sent
+ * before them and of them is the pinned one: a package that changed between
+ * the check and the send never reaches the module whole. A package of at most
+ * 2 x TAIL_BYTES is all tail. */
 
 static int stream_tail(struct at_channel *at, struct stream_state *s, uint64_t off,
 		       const struct usbxfer_stream_opts *opts, uint64_t *sent)
 {
-	uint8_t buf[TAIL_BYTES + 1];
+	uint8_t buf[2 * TAIL_BYTES + 1];
 	size_t n = (size_t)(s->size - off), got = 0;
 	uint64_t tail_sent = 0;
 	int mfd, r;
@@ -87,7 +97,7 @@ static int stream_tail(struct at_channel *at, struct stream_state *s, uint64_t o
 			return k < 0 ? qfota_errno() : -ESTALE; /* shorter now: it changed */
 		got += (size_t)k;
 	}
-	if (package_changed(s))
+	if (package_changed(s) || !fota_streamed_matches(s->c, buf, n))
 		return -ESTALE;
 	mfd = memfd_create("qfota-tail", MFD_CLOEXEC);
 	if (mfd < 0)
@@ -106,6 +116,7 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 	struct stream_state s = { .c = c, .t0 = qfota_now_ms(), .fd = -1, .size = size };
 	struct usbxfer_stream_opts opts = {
 		.stall_ms = c->job->timeouts.stall_ms, .progress = stream_progress, .user = &s,
+		.on_read = c->pinned ? stream_read : NULL,
 		.cancel = c->job->cancel,
 	};
 	uint64_t sent = 0, head;
@@ -125,8 +136,8 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 				 "announced to the module); nothing of it was sent", c->job->package_path,
 				 (unsigned long long)s.st.st_size, (unsigned long long)size);
 	}
-	head = size > 2 * TAIL_BYTES ? size - TAIL_BYTES - ((size - TAIL_BYTES) % 512 == 0) : size;
-	r = at_channel_stream(c->at, s.fd, head, &opts, &sent);
+	head = size > 2 * TAIL_BYTES ? size - TAIL_BYTES - ((size - TAIL_BYTES) % 512 == 0) : c->pinned ? 0 : size;
+	r = head ? at_channel_stream(c->at, s.fd, head, &opts, &sent) : 0;
 	if (r == 0 && head < size)
 		r = stream_tail(c->at, &s, head, &opts, &sent);
 	else if (r == 0 && package_changed(&s))

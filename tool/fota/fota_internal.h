@@ -18,6 +18,7 @@
 #include "qfota/clock.h"
 #include "qfota/codes.h"
 #include "qfota/fota.h"
+#include "qfota/sha256.h"
 #include "qfota/udevwatch.h"
 #include "qfota/urc.h"
 #include "qfota/usbxfer.h"
@@ -41,6 +42,11 @@ struct fota_ctx {
 	 * descriptor, so that it cannot be swapped by path between the checks and
 	 * the stream. -1 when none; closed by whoever made the ctx. */
 	int package_fd;
+	/* A pinned package (job->sha256): the digest wanted, and the SHA-256 of
+	 * the bytes streamed so far (usbxfer's on_read tap). */
+	bool pinned;
+	uint8_t pin[SHA256_BYTES];
+	struct sha256 streamed;
 
 	/* What the module reported (+QIND: "FOTA",...). */
 	bool download_started;         /* FILESTART / FTPSTART / HTTPSTART */
@@ -88,6 +94,10 @@ bool fota_update_begun(const struct fota_ctx *c);
 /* Waits up to --timeout-reboot for a device other than old_devnum on the port
  * (or its peer); -ECANCELED on SIGINT/SIGTERM, -ETIMEDOUT. */
 int fota_wait_back(struct fota_ctx *c, int old_devnum, char port[USBXFER_PORT_MAX], int *devnum);
+/* A pinned package's stream tap (usbxfer's on_read): hashes what is sent. */
+void fota_tap_read(struct fota_ctx *c, const uint8_t *data, size_t len);
+/* Whether the bytes streamed (plus tail, tail_len) are the pinned package. */
+bool fota_streamed_matches(const struct fota_ctx *c, const uint8_t *tail, size_t tail_len);
 /* A REPORT_TRANSFER of phase: sent of total bytes since t0_ms. */
 void fota_report_transfer(struct fota_ctx *c, enum fota_phase phase, uint64_t sent, uint64_t total, uint64_t t0_ms);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fota_internal.h"
@@ -14,6 +15,7 @@
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
 #include "qfota/log.h"
+#include "qfota/sha256.h"
 #include "qfota/url.h"
 
 void fota_timeouts_default(struct fota_timeouts *t)
@@ -76,7 +78,27 @@ static int preflight(struct fota_ctx *c, uint64_t *ret_size)
 		if (st.st_size == 0)
 			return fota_fail(c, -EINVAL, -1, "package %s is empty: nothing to send", j->package_path);
 		*ret_size = (uint64_t)st.st_size;
+		if (j->sha256) {
+			uint8_t d[SHA256_BYTES];
+			char have[SHA256_HEX_MAX];
+
+			if (sha256_from_hex(j->sha256, c->pin) < 0)
+				return fota_fail(c, -EINVAL, -1, "--sha256 wants 64 hex digits (a SHA-256 as sha256sum "
+						 "prints it)");
+			if (sha256_fd(fd, *ret_size, d) < 0)
+				return fota_fail(c, -EIO, -1, "cannot read package %s", j->package_path);
+			sha256_to_hex(d, have);
+			if (memcmp(d, c->pin, sizeof(d)) != 0)
+				return fota_fail(c, -EINVAL, -1, "package %s has SHA-256 %s, not the pinned %s: "
+						 "nothing sent (the wrong file, or a damaged copy)", j->package_path, have,
+						 j->sha256);
+			c->pinned = true;
+			sha256_init(&c->streamed);
+		}
 		c->package_fd = TAKE_FD(fd);
+	} else if (j->sha256) {
+		return fota_fail(c, -EINVAL, -1, "--sha256 goes with a package file (FILE or --upload): the module "
+				 "downloads a URL itself, qfota never sees its bytes");
 	}
 	if (j->cid < 0 || j->cid > 16 || (j->cid > 0 && !j->apn))
 		return fota_fail(c, -EINVAL, -1, "--cid must be 1-16 and comes with --apn");
@@ -147,12 +169,11 @@ static int connect_module(struct fota_ctx *c, struct fota_session *held)
 /* Whether the package fits into the module's file system, where it says. */
 static int check_free_space(struct fota_ctx *c, uint64_t size)
 {
-	struct at_response resp;
 	unsigned long long free_b = 0, total_b = 0;
 
-	if (at_command(c->at, "AT+QFLDS=\"UFS\"", c->job->timeouts.command_ms, &resp) != 0)
+	if (fota_session_free_space(c->session, c->job->timeouts.command_ms, &free_b, &total_b) < 0)
 		return 0; /* not every firmware answers: the module itself checks FILE:<n> */
-	if (sscanf(resp.info, "+QFLDS: %llu,%llu", &free_b, &total_b) == 2 && free_b < size)
+	if (free_b < size)
 		return fota_fail(c, -ENOSPC, -1,
 				 "the package is %llu bytes but the module has only %llu bytes free on UFS",
 				 (unsigned long long)size, free_b);
@@ -276,4 +297,23 @@ int fota_identify_port(const struct fota_job *job, struct report_result *res, st
 	res->ok = r == 0;
 	res->exit_code = qfota_exit_for(r, FOTA_PHASE_CONNECT, false, false);
 	return r;
+}
+
+bool fota_result_retryable(const struct report_result *res)
+{
+	return !res->ok && res->exit_code == QFOTA_EXIT_DOWNLOAD;
+}
+
+int fota_retry_pause(const volatile sig_atomic_t *cancel)
+{
+	uint64_t end = qfota_now_ms() + FOTA_RETRY_PAUSE_MS;
+
+	for (uint64_t t = qfota_now_ms(); t < end; t = qfota_now_ms()) {
+		struct timespec ts = { 0, (long)(end - t < USBXFER_POLL_MS ? end - t : USBXFER_POLL_MS) * 1000000L };
+
+		if (cancel && *cancel)
+			return -ECANCELED;
+		nanosleep(&ts, NULL);
+	}
+	return cancel && *cancel ? -ECANCELED : 0;
 }

@@ -218,3 +218,20 @@ void fota_session_close(struct fota_session *s)
 	qfota_lock_release(s->lock);
 	free(s);
 }
+
+/* +QFLDS: <free_size>,<total_size> */
+int fota_session_free_space(struct fota_session *s, unsigned command_ms, unsigned long long *ret_free,
+			    unsigned long long *ret_total)
+{
+	struct at_response resp;
+	unsigned long long free_b, total_b;
+	int r = at_command(fota_session_at(s), "AT+QFLDS=\"UFS\"", command_ms, &resp);
+
+	if (r < 0)
+		return r;
+	if (sscanf(resp.info, "+QFLDS: %llu,%llu", &free_b, &total_b) != 2)
+		return -EPROTO;
+	*ret_free = free_b;
+	*ret_total = total_b;
+	return 0;
+}

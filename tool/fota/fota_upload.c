@@ -45,6 +45,12 @@ struct upload_state {
 	uint64_t t0;
 };
 
+static int upload_read(void *user, const uint8_t *data, size_t len)
+{
+	fota_tap_read(((struct upload_state *)user)->c, data, len);
+	return 0;
+}
+
 static int upload_progress(void *user, uint64_t sent, uint64_t total)
 {
 	struct upload_state *u = user;
@@ -78,7 +84,8 @@ int fota_upload(struct fota_ctx *c, const char *name)
 	int fd = c->package_fd; /* preflight's: never opened again by path */
 	struct upload_state u = { .c = c };
 	struct usbxfer_stream_opts opts = { .stall_ms = c->job->timeouts.stall_ms, .progress = upload_progress,
-					    .user = &u, .cancel = c->job->cancel };
+					    .user = &u, .cancel = c->job->cancel,
+					    .on_read = c->pinned ? upload_read : NULL };
 	struct at_response resp;
 	struct at_qfupl result;
 	uint64_t size, sent = 0;
@@ -132,6 +139,13 @@ int fota_upload(struct fota_ctx *c, const char *name)
 				 "the upload arrived damaged (or the file changed while it was sent): the module stored "
 				 "%llu bytes with checksum %04x, the file has %llu bytes with checksum %04x",
 				 (unsigned long long)result.size, result.checksum, (unsigned long long)size, sum);
+	if (!fota_streamed_matches(c, NULL, 0)) {
+		/* the module checked what it got; the pin says it is not the package */
+		at_commandf(c->at, c->job->timeouts.command_ms, &resp, "AT+QFDEL=\"%s\"", name);
+		return fota_fail(c, -ESTALE, -1, "the package %s changed while it was uploaded: the bytes sent are not "
+				 "the pinned SHA-256; the upload was deleted and AT+QFOTADL not sent. Nothing may "
+				 "write the package during an upgrade", c->job->package_path);
+	}
 	if (acks >= 0 && (uint64_t)acks < size / UPLOAD_ACK_BYTES)
 		reporter_say(c->job->reporter, c->job->port, true, "the module acknowledged %d of %llu KiB", acks,
 			     (unsigned long long)(size / UPLOAD_ACK_BYTES));

@@ -15,6 +15,7 @@
 #include "qfota/cleanup.h"
 #include "qfota/fota.h"
 #include "qfota/policy.h"
+#include "qfota/sha256.h"
 #include "qfota/url.h"
 
 #define POLICY_FILE_MAX (1024 * 1024)
@@ -135,6 +136,7 @@ static int take_string(struct policy_error *err, unsigned line, const char *key,
 
 enum {
 	F_MODEL = 1 << 0, F_FROM = 1 << 1, F_TO = 1 << 2, F_SOURCE = 1 << 3, F_UPLOAD_NAME = 1 << 4, F_IMEI = 1 << 5,
+	F_SHA256 = 1 << 6,
 };
 
 #define IMEI_DIGITS 15
@@ -197,8 +199,10 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 		bit = F_UPLOAD_NAME;
 	else if (KEY("imei"))
 		bit = F_IMEI;
+	else if (KEY("sha256"))
+		bit = F_SHA256;
 	else
-		return fail(err, line, "unknown key '%s' (known: model from to file url upload upload-name imei)",
+		return fail(err, line, "unknown key '%s' (known: model from to file url upload upload-name imei sha256)",
 			    field_shown(f, klen, quoted, 44));
 	if (vlen == 0)
 		return fail(err, line, "%.*s= has no value", (int)klen, f);
@@ -224,6 +228,17 @@ static int parse_field(struct policy_rule *rule, unsigned *seen, const char *f, 
 				    "starting with them, separated by ',' (no blanks)",
 				    field_shown(v, vlen, quoted, sizeof(quoted)));
 		return take_string(err, line, "imei", v, vlen, &rule->imei);
+	case F_SHA256: {
+		uint8_t digest[SHA256_BYTES];
+
+		if (vlen == 2 * SHA256_BYTES) {
+			memcpy(rule->sha256, v, vlen);
+			rule->sha256[vlen] = '\0';
+		}
+		if (vlen != 2 * SHA256_BYTES || sha256_from_hex(rule->sha256, digest) < 0)
+			return fail(err, line, "sha256= wants 64 hex digits (a SHA-256 as sha256sum prints it)");
+		return 0;
+	}
 	}
 	rule->source = KEY("file") ? POLICY_SOURCE_FILE : KEY("url") ? POLICY_SOURCE_URL : POLICY_SOURCE_UPLOAD;
 #undef KEY
@@ -292,13 +307,59 @@ static int parse_line(const char *s, size_t n, unsigned line, struct policy_rule
 		return fail(err, line, "the package is missing: give file=, url= or upload=");
 	if ((seen & F_UPLOAD_NAME) && rule->source != POLICY_SOURCE_UPLOAD)
 		return fail(err, line, "upload-name= goes with upload= only");
+	if ((seen & F_SHA256) && rule->source == POLICY_SOURCE_URL)
+		return fail(err, line, "sha256= goes with file= or upload=: the module downloads a url= itself, "
+			    "qfota never sees its bytes");
 	if (strcmp(rule->from, rule->to) == 0)
 		return fail(err, line, "from= and to= are the same revision %s", rule->from);
 	return 1;
 }
 
+/* The rule a module goes on with after rule i (same model, from = i's to), or -1. */
+static ssize_t next_rule(const struct policy *p, size_t i)
+{
+	for (size_t j = 0; j < p->n_rules; j++)
+		if (strcasecmp(p->rules[j].model, p->rules[i].model) == 0 && strcmp(p->rules[j].from, p->rules[i].to) == 0)
+			return (ssize_t)j;
+	return -1;
+}
+
+/* Refuses rules that lead back to where they started: each rule has at most
+ * one successor, so walking from every rule (marking where each walk has
+ * been) finds every loop in O(n) steps after the successors. */
+static int check_loops(const struct policy *p, struct policy_error *err)
+{
+	_cleanup_free_ ssize_t *next = calloc(p->n_rules ? p->n_rules : 1, sizeof(*next));
+	_cleanup_free_ size_t *walk = calloc(p->n_rules ? p->n_rules : 1, sizeof(*walk)); /* 0: not seen */
+
+	if (!next || !walk) {
+		err->line = 0;
+		snprintf(err->reason, sizeof(err->reason), "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->n_rules; i++)
+		next[i] = next_rule(p, i);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		ssize_t k = (ssize_t)i;
+
+		while (k >= 0 && walk[k] == 0) {
+			walk[k] = i + 1;
+			k = next[k];
+		}
+		if (k >= 0 && walk[k] == i + 1) { /* back on this walk's own path: a loop through k */
+			const struct policy_rule *r = &p->rules[k];
+
+			return fail(err, r->line, "the rules of %s lead back to %s (%s -> %s -> ... -> %s): a module "
+				    "would be upgraded forever", r->model, r->from, r->from, r->to, r->from);
+		}
+	}
+	return 0;
+}
+
 int policy_parse(const char *text, size_t len, struct policy **ret, struct policy_error *err)
 {
+	int r;
+
 	struct policy *p;
 	size_t pos = 0, cap = 0;
 	unsigned line = 0;
@@ -316,7 +377,6 @@ int policy_parse(const char *text, size_t len, struct policy **ret, struct polic
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
 		struct policy_rule rule;
 		bool credentials = false;
-		int r;
 
 		line++;
 		pos += n + (nl ? 1 : 0);
@@ -353,6 +413,11 @@ int policy_parse(const char *text, size_t len, struct policy **ret, struct polic
 			p->rules[p->n_rules++] = rule;
 		if (r > 0 && credentials && !p->credentials_line)
 			p->credentials_line = line;
+	}
+	r = check_loops(p, err);
+	if (r < 0) {
+		policy_free(p);
+		return r;
 	}
 	*ret = p;
 	return 0;
@@ -468,4 +533,20 @@ bool policy_rule_allows_imei(const struct policy_rule *rule, const char *imei)
 			return true;
 	}
 	return false;
+}
+
+size_t policy_chain(const struct policy *p, const char *model, const char *revision,
+		    const struct policy_rule **ret_rules, size_t cap)
+{
+	const struct policy_rule *rule;
+	size_t n = 0;
+
+	/* at most n_rules hops: a parsed policy has no loop, this bounds one built by hand */
+	while (n < (p ? p->n_rules : 0) && policy_decide(p, model, revision, &rule) == POLICY_UPGRADE) {
+		if (ret_rules && n < cap)
+			ret_rules[n] = rule;
+		n++;
+		revision = rule->to;
+	}
+	return n;
 }

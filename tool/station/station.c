@@ -62,6 +62,7 @@ void station_job_from_rule(const struct fota_job *tmpl, const struct policy_rule
 		ret->upload_name = rule->upload_name;
 		break;
 	}
+	ret->sha256 = rule->sha256[0] ? rule->sha256 : NULL;
 	ret->expect_revision = rule->to;
 	ret->expect_from = from;
 }
@@ -103,6 +104,21 @@ static void result_emit(const struct station_opts *o, const char *port, const st
 								 .phase = res->phase, .percent = -1, .result = res });
 }
 
+/* One line per attempt (each hop, each retry, or the one look that decided
+ * nothing was to be sent). */
+static void audit_attempt(struct worker *w, const struct report_result *res)
+{
+	const struct station_opts *o = w->st->o;
+	int r;
+
+	if (!o->audit_path)
+		return;
+	r = audit_append(o->audit_path, w->entry->port, res, 0);
+	if (r < 0)
+		reporter_say(o->job->reporter, w->entry->port, true, "cannot append to the audit log %s: %s",
+			     o->audit_path, qfota_strerror(r));
+}
+
 /* Ends a module's job without fota_run (skipped, no rule): its result. */
 static void finish_early(struct worker *w, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -119,12 +135,21 @@ static void finish_early(struct worker *w, int err, const char *fmt, ...)
 	res->phase = err == -EALREADY ? FOTA_PHASE_DONE : FOTA_PHASE_CONNECT;
 	res->exit_code = qfota_exit_for(err, res->phase, false, false);
 	result_emit(w->st->o, w->entry->port, res);
+	audit_attempt(w, res);
 }
 
-/* One module: identify, decide, upgrade, all under one claim of the module
- * (a fota_session); a module not upgraded is let go at once. Everything it
- * touches is its own (job copy, result), apart from the shared reporter. */
-static void module_run(struct worker *w)
+enum step {
+	STEP_DONE,   /* the entry's result is final */
+	STEP_HOPPED, /* one hop upgraded and verified: look at the module again */
+	STEP_RETRY,  /* failed before the update began: may be tried again */
+};
+
+/* The module as it is now (hop > 0: after `hop` verified hops; first is how
+ * it was at the start): identify, decide, upgrade one hop, under one claim of
+ * the module (a fota_session); a module not upgraded is let go at once.
+ * Everything it touches is its own (job copy, result), apart from the shared
+ * reporter. */
+static enum step module_step(struct worker *w, unsigned hop, const struct report_result *first)
 {
 	const struct station_opts *o = w->st->o;
 	struct station_entry *e = w->entry;
@@ -137,39 +162,49 @@ static void module_run(struct worker *w)
 	job.port = e->port;
 	if (fota_identify_port(&job, res, &held) < 0) {
 		result_emit(o, e->port, res);
-		return;
+		audit_attempt(w, res);
+		return fota_result_retryable(res) ? STEP_RETRY : STEP_DONE;
 	}
-	if (o->on_identity)
+	if (o->on_identity && hop == 0)
 		o->on_identity(o->user, e->port, res);
 	snprintf(from, sizeof(from), "%s", res->from);
+	if (hop > 0 && first->imei[0] && strcmp(res->imei, first->imei) != 0) {
+		fota_session_close(held);
+		finish_early(w, -ENODEV, "after %u hop%s the module on %s has IMEI %s, not %s: another module; "
+			     "not upgraded further", hop, hop == 1 ? "" : "s", e->port, res->imei, first->imei);
+		return STEP_DONE;
+	}
 	if (!o->policy) {
 		if (job.expect_revision && strcmp(job.expect_revision, from) == 0) {
 			fota_session_close(held);
 			snprintf(res->to, sizeof(res->to), "%s", from);
 			finish_early(w, -EALREADY, "already runs %s", from);
-		} else {
-			job.expect_from = from;
-			fota_run_held(&job, held, res);
+			return STEP_DONE;
 		}
-		return;
+		job.expect_from = from;
+		fota_run_held(&job, held, res);
+		audit_attempt(w, res);
+		return res->ok ? STEP_DONE : fota_result_retryable(res) ? STEP_RETRY : STEP_DONE;
 	}
 	switch (policy_decide(o->policy, res->model, from, &rule)) {
 	case POLICY_AT_TARGET:
 		fota_session_close(held);
 		snprintf(res->to, sizeof(res->to), "%s", from);
+		if (hop > 0)
+			return STEP_DONE; /* the chain's end: module_run words the result */
 		finish_early(w, -EALREADY, "already runs %s, the policy's target (line %u)",
 			     from, rule->line);
-		return;
+		return STEP_DONE;
 	case POLICY_UNKNOWN_MODEL:
 		fota_session_close(held);
 		finish_early(w, -ENOPKG,
 			     "the policy has no rule for model %s (revision %s): not upgraded", res->model, from);
-		return;
+		return STEP_DONE;
 	case POLICY_UNKNOWN_REVISION:
 		fota_session_close(held);
 		finish_early(w, -ENOPKG, "the policy has no rule from revision %s of %s, and "
 			     "no rule leads to it: not upgraded", from, res->model);
-		return;
+		return STEP_DONE;
 	case POLICY_UPGRADE:
 		break;
 	}
@@ -178,13 +213,88 @@ static void module_run(struct worker *w)
 		fota_session_close(held);
 		finish_early(w, -EALREADY, "IMEI %s is not on the imei= list of policy line %u: not upgraded",
 			     res->imei[0] ? res->imei : "(none)", rule->line);
-		return;
+		return STEP_DONE;
 	}
-	reporter_say(job.reporter, e->port, false, "policy line %u: %s -> %s (%s)", rule->line, rule->from,
-		     rule->to, policy_source_to_string(rule->source));
+	reporter_say(job.reporter, e->port, false, "policy line %u: %s -> %s (%s)%s", rule->line, rule->from,
+		     rule->to, policy_source_to_string(rule->source),
+		     hop > 0 || policy_chain(o->policy, res->model, from, NULL, 0) > 1 ? ", a hop of a chain" : "");
 	station_job_from_rule(o->job, rule, from, &job);
 	job.port = e->port;
 	fota_run_held(&job, held, res);
+	audit_attempt(w, res);
+	if (res->ok)
+		return STEP_HOPPED;
+	return fota_result_retryable(res) ? STEP_RETRY : STEP_DONE;
+}
+
+/* A module through every hop of its chain, each verified (END,0, the
+ * revision, the IMEI) before the next; a failure before the update began is
+ * tried again up to o->retries times, after a pause. */
+static void module_run(struct worker *w)
+{
+	const struct station_opts *o = w->st->o;
+	struct report_result *res = &w->entry->res;
+	struct report_result first = { 0 }, last;
+	char path[512] = "";
+	uint64_t total_ms = 0;
+	unsigned hop = 0, attempt = 0;
+
+	for (;;) {
+		enum step s = module_step(w, hop, &first);
+
+		total_ms += res->total_ms;
+		if (s == STEP_RETRY && attempt < o->retries && !(o->job->cancel && *o->job->cancel)) {
+			attempt++;
+			reporter_say(o->job->reporter, w->entry->port, true, "failed before the update began (exit %d): "
+				     "retry %u of %u in %u s", res->exit_code, attempt, o->retries,
+				     FOTA_RETRY_PAUSE_MS / 1000);
+			if (fota_retry_pause(o->job->cancel) == 0)
+				continue;
+		}
+		if (s == STEP_HOPPED) {
+			size_t n = strlen(path);
+
+			if (hop == 0)
+				first = *res;
+			last = *res;
+			snprintf(path + n, sizeof(path) - n, "%s%s", hop ? " -> " : "", res->from);
+			hop++;
+			attempt = 0;
+			/* verified at its end (END,0, revision, IMEI): the module is asked
+			 * again only when the chain goes on from there */
+			if (policy_chain(o->policy, res->model, res->to, NULL, 0) > 0)
+				continue;
+			if (hop == 1) {
+				res->total_ms = total_ms;
+				return;
+			}
+		}
+		if (hop > 1 && res->ok) {
+			/* the chain's end: its last hop's result, from the first revision */
+			*res = last;
+			snprintf(res->from, sizeof(res->from), "%s", first.from);
+			snprintf(res->message, sizeof(res->message), "upgraded from %s to %s in %u hops (%.250s -> %s)",
+				 first.from, res->to, hop, path, res->to);
+			res->total_ms = total_ms;
+			result_emit(o, w->entry->port, res); /* the chain's own result, after each hop's */
+		} else if (hop > 0) {
+			char why[sizeof(res->message)];
+			int n;
+
+			snprintf(why, sizeof(why), "%s", res->message);
+			n = snprintf(res->message, sizeof(res->message), "after %u hop%s (%.250s -> %s): ", hop,
+				     hop == 1 ? "" : "s", path, res->from);
+			if (n > 0 && (size_t)n < sizeof(res->message) - 1) { /* the module's words after ours, cut to fit */
+				size_t k = strnlen(why, sizeof(res->message) - 1 - (size_t)n);
+
+				memcpy(res->message + n, why, k);
+				res->message[n + k] = '\0';
+			}
+			snprintf(res->from, sizeof(res->from), "%s", first.from);
+		}
+		res->total_ms = total_ms;
+		return;
+	}
 }
 
 static void *worker_main(void *arg)
@@ -195,13 +305,6 @@ static void *worker_main(void *arg)
 
 	module_run(w);
 	e->outcome = !e->res.ok ? STATION_FAILED : e->res.err == -EALREADY ? STATION_SKIPPED : STATION_UPGRADED;
-	if (st->o->audit_path) {
-		int r = audit_append(st->o->audit_path, e->port, &e->res, 0);
-
-		if (r < 0)
-			reporter_say(st->o->job->reporter, e->port, true, "cannot append to the audit log %s: %s",
-				     st->o->audit_path, qfota_strerror(r));
-	}
 	pthread_mutex_lock(&st->lock);
 	st->running--;
 	pthread_cond_signal(&st->done_cond);
