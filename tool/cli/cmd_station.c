@@ -25,7 +25,7 @@ static const char station_help[] =
 	"\n"
 	"Options:\n"
 	"  --expect REV            a module already at REV is skipped; others must reach it\n"
-	"  --cid N --apn APN  --upload-name NAME  --upgrade-mode 0|1\n"
+	"  --cid N --apn APN  --upload-name NAME  --ufs-path DIR  --upgrade-mode 0|1\n"
 	"  --download-urcs N  --update-urcs N    as for qfota upgrade\n"
 	STATION_CLI_TIMEOUT_HELP
 	"                          (each module has its own deadlines)\n"

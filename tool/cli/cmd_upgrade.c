@@ -29,6 +29,8 @@ static const char upgrade_help[] =
 	"  --expect REV            succeed only if the module then reports revision REV\n"
 	"  --cid N --apn APN       set up PDP context N for the URL download (AT+QICSGP)\n"
 	"  --upload-name NAME      file name on the module (default dfota_update.bin)\n"
+	"  --ufs-path DIR          where the module keeps that file (default: /data/ufs,\n"
+	"                          then /cache/ufs if the module refuses it)\n"
 	"  --upgrade-mode 0|1      1: update right after the download (default);\n"
 	"                          0: update at the module's next reboot\n"
 	"  --download-urcs N       download progress reports, 0 or 5-100 (default 50)\n"
@@ -84,7 +86,8 @@ static int run(int argc, char **argv, bool follow)
 		if (r > 0)
 			continue;
 		if (follow && (opt == OPT_URL || opt == OPT_UPLOAD || opt == OPT_CID || opt == OPT_APN ||
-			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME))
+			       opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS || opt == OPT_UPLOAD_NAME ||
+			       opt == OPT_UFS_PATH))
 			return cli_usage_error(cmd, "follow sends nothing to the module: %s does not apply",
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		r = cli_job_option(cmd, opts, opt, optarg, &job, &n_sources);
