@@ -31,7 +31,7 @@ _qfota()
 	local cmd= i w
 	local select='-p --port -d --device -s --serial -m --model'
 	local timeouts='--timeout-command --timeout-start --timeout-stall --timeout-download
-		--timeout-update-start --timeout-update-gap --timeout-reboot --timeout-total'
+		--timeout-update-start --timeout-update-gap --timeout-reboot --timeout-ready --timeout-total'
 	local params='--cid --apn --upgrade-mode --download-urcs --update-urcs'
 	local opts
 
@@ -76,7 +76,7 @@ _qfota()
 		_qfota_files "$cur"
 		return
 		;;
-	-s | --serial | --url | --upload-name | --expect | --sha256 | --retries | --cid | --apn | --download-urcs | \
+	-s | --serial | --url | --upload-name | --ufs-path | --expect | --sha256 | --retries | --cid | --apn | --download-urcs | \
 		--update-urcs | --wait | --timeout-*)
 		return
 		;;
@@ -93,9 +93,9 @@ _qfota()
 		return
 		;;
 	list | info) opts="$select --json -h --help" ;;
-	upgrade) opts="$select --url --url-file --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log -h --help" ;;
+	upgrade) opts="$select --url --url-file --upload --upload-name --ufs-path --expect --sha256 --retries $params $timeouts --json --log -h --help" ;;
 	follow) opts="$select --expect $timeouts --json --log -h --help" ;;
-	station) opts="--all $select --policy --plan --metrics --url --url-file --upload --upload-name --expect --sha256 --retries $params $timeouts --json --log
+	station) opts="--all $select --policy --plan --metrics --url --url-file --upload --upload-name --ufs-path --expect --sha256 --retries $params $timeouts --json --log
 		-h --help" ;;
 	auto) opts="-p --port --policy --wait --retries $params $timeouts --json --log -h --help" ;;
 	explain) opts='--family -h --help' ;;

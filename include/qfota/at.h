@@ -28,6 +28,11 @@ struct at_channel;
 #define AT_FILE_NAME_MAX 80
 bool at_apn_is_valid(const char *apn);
 bool at_file_name_is_valid(const char *name);
+/* The module's local file system directory (--ufs-path): "/" then 1-63 of
+ * [A-Za-z0-9._-] in '/'-separated parts, none empty, "." or "..", no
+ * trailing '/': "/data/ufs", "/cache/ufs", "/usrdata/cache/ufs" (facts §3.4). */
+#define AT_UFS_PATH_MAX 64
+bool at_ufs_path_is_valid(const char *path);
 
 /* Called for each line that is not part of a command's answer: URCs, and
  * information lines nobody asked for. line is valid only during the call. */
@@ -87,6 +92,9 @@ int at_channel_poll(struct at_channel *ch, unsigned timeout_ms);
  * with the count when a non-'A' line arrives (it is kept for at_command_finish). */
 int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms);
 void at_channel_set_ack_mode(struct at_channel *ch, bool on);
+/* In data mode: writes len raw bytes (never logged) within timeout_ms.
+ * Returns 0, -ETIMEDOUT, -ENODEV (also without a link), or a link error. */
+int at_channel_write_data(struct at_channel *ch, const void *data, size_t len, unsigned timeout_ms);
 
 /* After data mode (CONNECT), waits for the command's final result as
  * at_command does; lines that came while the data was sent are kept. While a

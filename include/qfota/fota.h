@@ -35,6 +35,7 @@ struct fota_timeouts {
 	unsigned update_start_ms; /* START after the download or a reboot (300 s) */
 	unsigned update_gap_ms;   /* between UPDATING reports (120 s) */
 	unsigned reboot_ms;       /* module back on its port after a reboot (120 s) */
+	unsigned ready_ms;        /* module answering AT after it enumerated (60 s) */
 	unsigned total_ms;        /* the whole upgrade (30 min) */
 };
 void fota_timeouts_default(struct fota_timeouts *ret);
@@ -51,6 +52,8 @@ struct fota_job {
 	                                * are hashed as they go: a package that changed meanwhile is
 	                                * stopped before its last bytes (FILE) or its upload deleted
 	                                * before AT+QFOTADL (UPLOAD), -ESTALE */
+	const char *ufs_path;          /* UPLOAD: UFS's directory for AT+QFOTADL; NULL: /data/ufs,
+	                                * then /cache/ufs if the module refuses it (facts §3.5) */
 	int cid;                       /* 0: leave the PDP context alone; 1-16: AT+QICSGP + fota/cid */
 	const char *apn;
 	const char *expect_revision;   /* NULL: any revision other than the one before */
@@ -107,6 +110,14 @@ int fota_session_lock(const char *port, struct report_result *res, struct fota_s
 int fota_session_connect(struct fota_session *s, unsigned command_ms, bool identify, struct report_result *res);
 /* fota_session_lock + fota_session_connect(identify), closed again on failure. */
 int fota_session_open(const char *port, unsigned command_ms, struct report_result *res, struct fota_session **ret);
+/* Waits until the claimed module answers: a module that has just enumerated
+ * (power-on, every reboot) takes bytes but answers nothing until it has booted
+ * (RDY; facts §7). Probes with ATE0 (echo off keeps the channel quiet) and
+ * retries until ready_ms (fota_session_set_ready_ms; default 60 s) has passed.
+ * Boot URCs (RDY, +CPIN: READY, ...) go to the channel's handler, never taken
+ * for answers. Returns 0, -ETIMEDOUT (never answered), -ENODEV, -ECANCELED. */
+int fota_session_ready(struct fota_session *s);
+void fota_session_set_ready_ms(struct fota_session *s, unsigned ready_ms);
 /* ATI and AT+CGSN on the claimed module. -EPROTO: no "Revision:" line. */
 int fota_session_identify(struct fota_session *s, unsigned command_ms, struct fota_identity *ret);
 /* After a reboot: claims the module on port (the session's or its peer) on

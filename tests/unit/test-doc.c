@@ -261,14 +261,16 @@ static void test_man_timeout_defaults(void **state)
 		{ "\\-\\-timeout\\-stall ", 0 }, { "\\-\\-timeout\\-download ", 0 },
 		{ "\\-\\-timeout\\-update\\-start ", 0 }, { "\\-\\-timeout\\-update\\-gap ", 0 },
 		{ "\\-\\-timeout\\-reboot ", 0 }, { "\\-\\-timeout\\-total ", 0 },
+		{ "\\-\\-timeout\\-ready ", 0 },
 	};
-	unsigned ms[8];
+	unsigned ms[9];
 
 	(void)state;
 	fota_timeouts_default(&t);
 	ms[0] = t.command_ms, ms[1] = t.start_ms, ms[2] = t.stall_ms, ms[3] = t.download_ms;
 	ms[4] = t.update_start_ms, ms[5] = t.update_gap_ms, ms[6] = t.reboot_ms, ms[7] = t.total_ms;
-	for (size_t i = 0; i < 8; i++) {
+	ms[8] = t.ready_ms;
+	for (size_t i = 0; i < 9; i++) {
 		const char *p = strstr(man, want[i].opt), *d;
 		unsigned secs = 0;
 

@@ -10,7 +10,7 @@
 static const struct {
 	const char *name;
 	enum vm_fault_kind kind;
-	int arg;               /* 0 none, 1 required */
+	int arg;               /* 0 none, 1 required, 2 optional */
 } faults[] = {
 	{ "code", VM_FAULT_CODE, 1 },
 	{ "error", VM_FAULT_CMD_ERROR, 0 },
@@ -31,6 +31,13 @@ static const struct {
 	{ "imei-change", VM_FAULT_IMEI_CHANGE, 0 },
 	{ "nak", VM_FAULT_NAK, 0 },
 	{ "hostile", VM_FAULT_HOSTILE, 1 },
+	{ "boot-silent", VM_FAULT_BOOT_SILENT, 2 },
+	{ "strict-syntax", VM_FAULT_STRICT_SYNTAX, 0 },
+	{ "cache-ufs", VM_FAULT_CACHE_UFS, 0 },
+	{ "no-drain", VM_FAULT_NO_DRAIN, 0 },
+	{ "ack-strict", VM_FAULT_ACK_STRICT, 0 },
+	{ "ack-lossy", VM_FAULT_ACK_LOSSY, 0 },
+	{ "field", VM_FAULT_FIELD, 0 },
 };
 
 const char *vm_fault_kind_to_string(enum vm_fault_kind k)
@@ -55,7 +62,7 @@ int vm_fault_parse(const char *spec, struct vm_fault *ret)
 		if (strlen(faults[i].name) != nlen || strncmp(spec, faults[i].name, nlen) != 0)
 			continue;
 		long arg = 0;
-		if (faults[i].arg != !!colon)
+		if (faults[i].arg != 2 && faults[i].arg != !!colon)
 			return -EINVAL;
 		if (colon) {
 			char *end;
@@ -67,7 +74,8 @@ int vm_fault_parse(const char *spec, struct vm_fault *ret)
 		if ((faults[i].kind == VM_FAULT_CODE && (arg < 1 || arg > 999)) ||
 		    (faults[i].kind == VM_FAULT_CME_ERROR && arg > 9999) ||
 		    (faults[i].kind == VM_FAULT_UNPLUG_UPDATE && arg > 100) ||
-		    (faults[i].kind == VM_FAULT_HOSTILE && (arg < 1 || arg > 1000)))
+		    (faults[i].kind == VM_FAULT_HOSTILE && (arg < 1 || arg > 1000)) ||
+		    (faults[i].kind == VM_FAULT_BOOT_SILENT && arg > 600000))
 			return -EINVAL;
 		ret->kind = faults[i].kind;
 		ret->arg = arg;

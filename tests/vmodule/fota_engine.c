@@ -96,6 +96,12 @@ int vm_fota_command(struct vm_model *m, int kind, const char *params)
 		return AT_ERROR;
 	if (vm_args_parse(params, &a) < 0 || a.n < 1 || a.n > 4 || !a.a[0].quoted)
 		return AT_ERROR;
+	/* strict-syntax: the EP06/EG06/EM06 guide documents AT+QFOTADL=<ftpURL>,
+	 * =<httpURL> and =<file_name> with no further parameters (pages 9-12);
+	 * fwupd sends the bare form. Silent on the rest: the harsher reading is
+	 * that the firmware refuses them (ERROR). */
+	if (a.n > 1 && vm_is_dfota(m) && vm_fault_find(m, VM_FAULT_STRICT_SYNTAX))
+		return AT_ERROR;
 	const char *url = a.a[0].text;
 	if (!*url || strlen(url) > URL_MAX)
 		return AT_ERROR;
@@ -123,7 +129,9 @@ int vm_fota_command(struct vm_model *m, int kind, const char *params)
 		   (strncasecmp(url, "https://", 8) == 0 && url[8])) {
 		fo->mode = VM_FM_HTTP;
 	} else if (url[0] == '/') {
-		const char *dir = m->profile->local_fota_dir;
+		/* another firmware's path (/data/ufs vs /cache/ufs): the file is not
+		 * there, and the module says no more than ERROR [I] */
+		const char *dir = m->ufs_dir[0] ? m->ufs_dir : NULL;
 		size_t dl_ = dir ? strlen(dir) : 0;
 		if (!m->profile->supports_qfupl || !dir || strncmp(url, dir, dl_) != 0 ||
 		    url[dl_] != '/' || !url[dl_ + 1] || strchr(url + dl_ + 1, '/') ||
@@ -159,7 +167,11 @@ static void after_download(struct vm_model *m)
 		at(m, VM_FS_WAIT_REBOOT, VM_NEVER);
 	} else if (vm_is_dfota(m)) {
 		at(m, VM_FS_WAIT_REBOOT, VM_NEVER);
-		vm_reboot_request(m, VM_BOOT_UPDATE);
+		/* local file: right after OK (EG18, facts §3.5), read or not */
+		if (m->fota.mode == VM_FM_LOCAL)
+			vm_reboot_after_queuing(m, VM_BOOT_UPDATE);
+		else
+			vm_reboot_request(m, VM_BOOT_UPDATE);
 	} else {
 		at(m, VM_FS_START, m->now_ns + ms(m->pacing.command_ms));
 	}
@@ -421,14 +433,14 @@ static void step_end(struct vm_model *m)
 				 fo->digest.info.to);
 		done(m);
 		if (reboot)
-			vm_reboot_request(m, VM_BOOT_NORMAL);
+			vm_reboot_after_queuing(m, VM_BOOT_NORMAL);
 		return;
 	}
 	/* A failed update: DFOTA leaves its updater by rebooting into the old
 	 * firmware; EC200U stays up [I]. */
 	done(m);
 	if (vm_is_dfota(m))
-		vm_reboot_request(m, VM_BOOT_NORMAL);
+		vm_reboot_after_queuing(m, VM_BOOT_NORMAL);
 }
 
 static void step_updating(struct vm_model *m)

@@ -38,7 +38,10 @@ static void usage(FILE *f)
 	      "                         end-no-reboot reboot-no-end garbage truncated quirk-space\n"
 	      "                         quirk-downloading quirk-httppend quirk-percent other-port\n"
 	      "                         never-back imei-change nak hostile:N\n"
+	      "                         field realism: boot-silent[:MS] strict-syntax cache-ufs;\n"
+	      "                         field = all of them\n"
 	      "  -u, --url URL=FILE[:CODE]  URL the modules can \"download\" FILE from (CODE: fail with it)\n"
+	      "  -U, --ufs-path DIR     where AT+QFOTADL finds UFS files (default: the profile's, /data/ufs)\n"
 	      "  -r, --record FILE      write what each module saw to FILE at the end\n"
 	      "  -i, --imei-base DIGITS first IMEI's 14 digits (a Luhn digit is added; default 86605003444300)\n"
 	      "  -h, --help             this text\n",
@@ -188,6 +191,7 @@ int main(int argc, char **argv)
 		{ "port-base", required_argument, NULL, 'b' }, { "pace", required_argument, NULL, 'P' },
 		{ "fault", required_argument, NULL, 'f' },    { "url", required_argument, NULL, 'u' },
 		{ "record", required_argument, NULL, 'r' },   { "imei-base", required_argument, NULL, 'i' },
+		{ "ufs-path", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	static struct module_opts per[MAX_MODULES];
@@ -213,7 +217,7 @@ int main(int argc, char **argv)
 		return bad("no \"fast\" pacing preset%s", "");
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+n:p:b:P:f:u:r:i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:p:b:P:f:u:r:i:U:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &count) < 0 || count < 1 || count > MAX_MODULES)
@@ -274,6 +278,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'r': record = optarg; break;
+		case 'U':
+			if (optarg[0] != '/' || strlen(optarg) >= 64)
+				return bad("--ufs-path wants an absolute path under 64 bytes, not '%s'", optarg);
+			cfg.ufs_dir = optarg;
+			break;
 		case 'i': {
 			size_t n = strlen(optarg);
 			if ((n != 14 && n != 15) || strspn(optarg, "0123456789") != n)

@@ -16,18 +16,55 @@ bool vm_is_dfota(const struct vm_model *m)
 	return m->profile->reboot_style == VM_REBOOT_DFOTA;
 }
 
+/* The field faults (`--fault field` turns them all on, each with its default
+ * argument): what real modules do that the seeds' examples do not show. */
+static const struct vm_fault field_faults[] = {
+	{ VM_FAULT_BOOT_SILENT, 0 },
+	{ VM_FAULT_STRICT_SYNTAX, 0 },
+	{ VM_FAULT_CACHE_UFS, 0 },
+	{ VM_FAULT_NO_DRAIN, 0 },
+	{ VM_FAULT_ACK_STRICT, 0 },
+};
+
 const struct vm_fault *vm_fault_find(const struct vm_model *m, enum vm_fault_kind k)
 {
-	for (size_t i = 0; i < m->n_faults; i++)
+	bool field = false;
+
+	for (size_t i = 0; i < m->n_faults; i++) {
 		if (m->faults[i].kind == k)
 			return &m->faults[i];
+		field |= m->faults[i].kind == VM_FAULT_FIELD;
+	}
+	for (size_t i = 0; field && i < QFOTA_ARRAY_SIZE(field_faults); i++)
+		if (field_faults[i].kind == k)
+			return &field_faults[i];
 	return NULL;
+}
+
+/* How long the AT port stays silent after an enumeration (fault boot-silent):
+ * the fault's argument, else the pacing's boot_ms, else 1500 ms. Real modules:
+ * RDY at least ~12 s after power-on; Quectel's scripts wait up to 60 s for PB
+ * DONE; ModemManager retries AT+QGMR 16 x 1 s after boot (facts §7). */
+static uint64_t boot_silence_ns(const struct vm_model *m)
+{
+	const struct vm_fault *f = vm_fault_find(m, VM_FAULT_BOOT_SILENT);
+
+	if (!f)
+		return 0;
+	return (f->arg ? (uint64_t)f->arg : m->pacing.boot_ms ? m->pacing.boot_ms : 1500) * NS_PER_MS;
 }
 
 void vm_out(struct vm_model *m, const void *data, size_t len)
 {
 	if (m->presence != VM_PRESENT || len == 0)
 		return;
+	/* no-drain: nobody holds the AT interface (the host has not reclaimed it
+	 * since the reboot): what the module prints now is lost (SDX55 RG
+	 * modules print START before the USB AT port is open, facts §3.5) */
+	if (!m->st.claimed && vm_fault_find(m, VM_FAULT_NO_DRAIN)) {
+		m->st.lost_unclaimed += (unsigned)len;
+		return;
+	}
 	if (m->out_len + len > VM_OUT_MAX)
 		return;   /* nobody reads: a real module's FIFO overflows too */
 	if (m->out_len + len > m->out_cap) {
@@ -42,6 +79,7 @@ void vm_out(struct vm_model *m, const void *data, size_t len)
 	}
 	memcpy(m->out + m->out_len, data, len);
 	m->out_len += len;
+	m->out_total += len;
 }
 
 void vm_outs(struct vm_model *m, const char *s)
@@ -173,14 +211,29 @@ void vm_unplug(struct vm_model *m)
 void vm_reboot_request(struct vm_model *m, enum vm_boot boot)
 {
 	m->reboot_pending = true;
+	m->reboot_nodrain = false;
 	m->reboot_deadline_ns = m->now_ns + m->pacing.drain_ms * NS_PER_MS;
 	m->boot = boot;
+}
+
+/* no-drain: the module does not wait for the host to read what it queued
+ * (END, a local-file DFOTA's OK): it reboots 20 ms later, read or not. The
+ * facts show no drain on any module; the harsher reading is none [I]. */
+void vm_reboot_after_queuing(struct vm_model *m, enum vm_boot boot)
+{
+	vm_reboot_request(m, boot);
+	if (vm_fault_find(m, VM_FAULT_NO_DRAIN)) {
+		m->reboot_nodrain = true;
+		m->reboot_deadline_ns = m->now_ns + 20 * NS_PER_MS;
+	}
 }
 
 static void do_reboot(struct vm_model *m)
 {
 	m->reboot_pending = false;
 	m->departures++;
+	m->st.lost_at_reboot += (unsigned)m->out_len;
+	m->read_total = m->out_total;
 	m->out_len = 0;
 	m->line_len = 0;
 	m->line_overflow = false;
@@ -226,12 +279,17 @@ static void come_back(struct vm_model *m)
 		if (vm_fault_find(m, VM_FAULT_IMEI_CHANGE))
 			change_imei(m);
 	}
+	/* boot-silent: the port takes bytes but answers nothing until it has
+	 * booted (also the updater's: it sends no RDY, facts §2.2 [I]) */
+	m->silent_until_ns = m->now_ns + boot_silence_ns(m);
+	m->st.last_ready_ms = m->silent_until_ns / NS_PER_MS;
 	if (m->boot == VM_BOOT_NORMAL) {
 		if (m->pending_revision[0]) {
 			snprintf(m->revision, sizeof(m->revision), "%s", m->pending_revision);
 			m->pending_revision[0] = '\0';
 		}
-		m->boot_urc_ns = m->now_ns + m->pacing.command_ms * NS_PER_MS;
+		m->boot_urc_ns = boot_silence_ns(m) ? m->silent_until_ns
+						    : m->now_ns + m->pacing.command_ms * NS_PER_MS;
 	}
 	vm_fota_back(m);
 }
@@ -254,7 +312,7 @@ uint64_t vm_model_next_ns(const struct vm_model *m)
 		return m->back_ns;
 	uint64_t t = VM_NEVER;
 	if (m->reboot_pending)
-		t = m->out_len == 0 ? m->now_ns : m->reboot_deadline_ns;
+		t = m->out_len == 0 && !m->reboot_nodrain ? m->now_ns : m->reboot_deadline_ns;
 	if (m->boot_urc_ns < t)
 		t = m->boot_urc_ns;
 	if (m->retry_ns < t)
@@ -282,7 +340,8 @@ static void run_due(struct vm_model *m, uint64_t now)
 			m->now_ns = t;
 		if (m->presence == VM_REBOOTING) {
 			come_back(m);
-		} else if (m->reboot_pending && (m->out_len == 0 || m->reboot_deadline_ns <= t)) {
+		} else if (m->reboot_pending && ((m->out_len == 0 && !m->reboot_nodrain) ||
+						 m->reboot_deadline_ns <= t)) {
 			do_reboot(m);
 		} else if (m->boot_urc_ns <= t) {
 			boot_urcs(m);
@@ -314,6 +373,12 @@ size_t vm_model_host_write(struct vm_model *m, const uint8_t *data, size_t len, 
 		case VM_IN_COMMAND: {
 			if (m->busy)
 				return i;   /* a command runs: NAK until its result */
+			if (m->now_ns < m->silent_until_ns) {
+				/* still booting: taken, never echoed or answered */
+				i++;
+				m->st.dropped_booting++;
+				break;
+			}
 			uint8_t c = data[i++];
 			if (m->echo)
 				vm_out(m, &c, 1);
@@ -364,6 +429,7 @@ size_t vm_model_host_read(struct vm_model *m, uint8_t *buf, size_t cap, uint64_t
 	memcpy(buf, m->out, n);
 	memmove(m->out, m->out + n, m->out_len - n);
 	m->out_len -= n;
+	m->read_total += n;
 	return n;
 }
 
@@ -464,6 +530,12 @@ void vm_model_write_record(const struct vm_model *m, FILE *out)
 	fprintf(out, "%s line_state 0x%x\n", p, m->last_line_state);
 	fprintf(out, "%s reboots %u\n", p, s.reboots);
 	fprintf(out, "%s commands %u\n", p, s.commands);
+	fprintf(out, "%s dropped_booting %u\n", p, s.dropped_booting);
+	fprintf(out, "%s lost_at_reboot %u\n", p, s.lost_at_reboot);
+	fprintf(out, "%s lost_unclaimed %u\n", p, s.lost_unclaimed);
+	fprintf(out, "%s lost_ack_window %u\n", p, s.lost_ack_window);
+	fprintf(out, "%s ack_naks %u\n", p, s.ack_naks);
+	fprintf(out, "%s last_ready_ms %llu\n", p, (unsigned long long)s.last_ready_ms);
 	fprintf(out, "%s urcs_sent %u\n", p, s.urcs_sent);
 	fprintf(out, "%s package_bytes %llu\n", p, (unsigned long long)s.package_bytes);
 	fprintf(out, "%s package_sha256 %s\n", p, s.package_sha256);
@@ -496,7 +568,8 @@ struct vm_model *vm_model_new(const struct vm_model_config *cfg, uint64_t now_ns
 	if (!cfg || !cfg->profile || !cfg->port || !cfg->profile->ati_model ||
 	    !cfg->profile->default_revision || cfg->n_faults > VM_MAX_FAULTS ||
 	    cfg->n_urls > VM_MAX_URLS || strlen(cfg->port) >= 32 ||
-	    (cfg->revision && strlen(cfg->revision) >= 48)) {
+	    (cfg->revision && strlen(cfg->revision) >= 48) || (cfg->ufs_dir && (cfg->ufs_dir[0] != '/' ||
+	    strlen(cfg->ufs_dir) >= 64))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -520,6 +593,7 @@ struct vm_model *vm_model_new(const struct vm_model_config *cfg, uint64_t now_ns
 	copy_str(m->revision, sizeof(m->revision),
 		 cfg->revision ? cfg->revision : cfg->profile->default_revision);
 	copy_str(m->initial_revision, sizeof(m->initial_revision), m->revision);
+	copy_str(m->ufs_dir, sizeof(m->ufs_dir), cfg->ufs_dir ? cfg->ufs_dir : cfg->profile->local_fota_dir);
 	m->pacing = cfg->pacing;
 	memcpy(m->faults, cfg->faults, sizeof(m->faults));
 	m->n_faults = cfg->n_faults;
@@ -538,9 +612,16 @@ struct vm_model *vm_model_new(const struct vm_model_config *cfg, uint64_t now_ns
 	m->st.driver_bound = true;
 	m->st.fota_end_code = -1;
 	m->fota.step = VM_FS_IDLE;
+	/* power-on is an enumeration too (boot-silent): RDY when it has booted */
+	m->silent_until_ns = now_ns + boot_silence_ns(m);
+	if (m->silent_until_ns > now_ns)
+		m->boot_urc_ns = m->silent_until_ns;
 	vm_at_reset(m);
 	m->fota_cid = 1;
 	snprintf(m->fota_path, sizeof(m->fota_path), "UFS");
+	/* cache-ufs: firmware that keeps UFS under /cache/ufs (EG18, RM500; facts §3.5) */
+	if (!cfg->ufs_dir && vm_fault_find(m, VM_FAULT_CACHE_UFS))
+		copy_str(m->ufs_dir, sizeof(m->ufs_dir), "/cache/ufs");
 	return m;
 }
 

@@ -44,6 +44,10 @@ struct vm_pacing {
 	 * END, after AT+CFUN=1,1) first waits until the host has read what is queued
 	 * on the AT port, at most this long (see tests/vmodule/README.md). */
 	uint32_t drain_ms;
+	/* Addition (field): after every enumeration the AT port takes bytes but
+	 * answers nothing this long, then sends RDY and the boot URCs; applied
+	 * with fault boot-silent (without an argument). 0: 1500 ms. */
+	uint32_t boot_ms;
 };
 
 /* Named pacing sets: "fast" (tests), "demo" (visible but short), "usb2"
@@ -73,6 +77,18 @@ enum vm_fault_kind {
 	VM_FAULT_HOSTILE,       /* before its first FOTA URC, arg lines of hostile reports: terminal
 	                         * escapes (ESC ] 0;title BEL, ESC [2J), bytes that are not UTF-8
 	                         * (overlong, surrogate, > U+10FFFF), unknown words */
+	/* Field realism (issue 15); `--fault field` turns every one of them on. */
+	VM_FAULT_BOOT_SILENT,   /* after every enumeration: silent for arg ms (0: pacing.boot_ms) */
+	VM_FAULT_STRICT_SYNTAX, /* DFOTA profiles: AT+QFOTADL takes "<URL>" or "<file_name>" alone */
+	VM_FAULT_CACHE_UFS,     /* local files under /cache/ufs (when no --ufs-path is given) */
+	VM_FAULT_NO_DRAIN,      /* reboots 20 ms after queuing END (and a local-file DFOTA's OK), read
+	                         * or not; output while the AT interface is not claimed is lost */
+	VM_FAULT_ACK_STRICT,    /* QFUPL ACK mode: after each 1024 bytes, no data (NAK) until the host
+	                         * has read that 'A' */
+	VM_FAULT_ACK_LOSSY,     /* ... or data past the window is lost (a UART without flow control);
+	                         * a short upload ends after <timeout> with +QFUPL: <got>,<xor> */
+	VM_FAULT_FIELD,         /* every field fault at once (vm_fault_parse expands nothing:
+	                         * vm_fault_find answers for each field kind) */
 };
 
 struct vm_fault {
@@ -104,6 +120,7 @@ struct vm_model_config {
 	const char *other_port;    /* where VM_FAULT_OTHER_PORT comes back */
 	const char *imei;          /* distinct per module */
 	const char *revision;      /* NULL: profile default */
+	const char *ufs_dir;       /* NULL: the profile's local_fota_dir (firmware-dependent, facts §3.5) */
 	struct vm_pacing pacing;
 	struct vm_fault faults[VM_MAX_FAULTS];
 	size_t n_faults;
@@ -169,6 +186,12 @@ struct vm_model_stats {
 	unsigned driver_detaches, driver_attaches, line_state_sets;
 	unsigned reboots;          /* times it left the bus and came back */
 	unsigned commands;         /* AT command lines received */
+	unsigned dropped_booting;  /* bytes taken and ignored while booting (boot-silent) */
+	unsigned lost_at_reboot;   /* bytes queued for the host and never read: lost at a reboot */
+	unsigned lost_unclaimed;   /* bytes printed while nobody held the AT interface (no-drain) */
+	unsigned lost_ack_window;  /* QFUPL bytes lost past the ACK window (ack-lossy) */
+	unsigned ack_naks;         /* QFUPL writes refused until an 'A' was read (ack-strict) */
+	uint64_t last_ready_ms;    /* CLOCK_MONOTONIC ms when it last came back and answered again */
 	unsigned urcs_sent;        /* +QIND: "FOTA" lines sent */
 	uint64_t package_bytes;    /* package bytes received (FILE data or QFUPL upload) */
 	char package_sha256[65];   /* SHA-256 (GLib GChecksum) of those bytes, hex */

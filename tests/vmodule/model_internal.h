@@ -85,6 +85,7 @@ struct vm_model {
 	const struct vm_profile *profile;
 	char first_port[32], port[32], other_port[32];
 	char imei[32], revision[64], initial_revision[64], pending_revision[64];
+	char ufs_dir[64];            /* where AT+QFOTADL finds UFS files ("" none) */
 	struct vm_pacing pacing;
 	struct vm_fault faults[VM_MAX_FAULTS];
 	size_t n_faults;
@@ -95,6 +96,7 @@ struct vm_model {
 	/* Module -> host. */
 	uint8_t *out;
 	size_t out_len, out_cap;
+	uint64_t out_total, read_total;  /* bytes ever queued for / read by the host */
 
 	/* Host -> module. */
 	enum vm_input input;
@@ -123,6 +125,7 @@ struct vm_model {
 		uint64_t size, received;
 		uint32_t timeout_ms;
 		bool ack;
+		uint64_t ack_until;      /* out_total just after the last 'A' queued */
 		uint16_t xor16;
 		bool odd;                /* a high byte is waiting for its low byte */
 		uint64_t last_ns;
@@ -135,10 +138,12 @@ struct vm_model {
 	enum vm_presence presence;
 	unsigned departures;         /* times it left the bus (vm_model_departures) */
 	bool reboot_pending;         /* waiting for the host to drain before rebooting */
+	bool reboot_nodrain;         /* ... or not waiting: at reboot_deadline_ns, read or not */
 	uint64_t reboot_deadline_ns;
 	uint64_t back_ns;
 	enum vm_boot boot;
 	uint64_t boot_urc_ns;        /* boot URCs (RDY ...) due */
+	uint64_t silent_until_ns;    /* boot-silent: command bytes ignored until then */
 	bool moved;                  /* other-port / imei-change applied */
 
 	/* What it saw. */
@@ -155,6 +160,7 @@ void vm_outf(struct vm_model *m, const char *fmt, ...) __attribute__((format(pri
 void vm_final(struct vm_model *m, int result);   /* OK / ERROR / +CME ERROR */
 const struct vm_fault *vm_fault_find(const struct vm_model *m, enum vm_fault_kind k);
 void vm_reboot_request(struct vm_model *m, enum vm_boot boot);
+void vm_reboot_after_queuing(struct vm_model *m, enum vm_boot boot);   /* no-drain aware */
 void vm_log(struct vm_model *m, const char *kind, const char *text, size_t len);
 void vm_pkg_bytes(struct vm_model *m, const uint8_t *data, size_t len); /* stats */
 void vm_pkg_begin(struct vm_model *m);

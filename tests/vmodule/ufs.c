@@ -89,6 +89,7 @@ static int qfupl(struct vm_model *m, int kind, const char *params)
 	m->up.received = 0;
 	m->up.timeout_ms = (uint32_t)timeout * 1000;
 	m->up.ack = ack == 1;
+	m->up.ack_until = 0;
 	m->up.xor16 = 0;
 	m->up.odd = false;
 	m->up.last_ns = m->now_ns;
@@ -113,13 +114,36 @@ static void xor16_feed(struct vm_model *m, const uint8_t *d, size_t n)
 	}
 }
 
+/* ACK mode as a flow control (faults ack-strict, ack-lossy): each 'A' closes
+ * the window until the host has read it. fwupd reads size/1024 'A's per 2 KiB
+ * chunk; nothing says a module takes data past an unread 'A'. Strict: the
+ * controller NAKs (nothing lost). Lossy: the bytes are lost, as a UART
+ * without flow control loses them [I]. */
+static bool ack_window_closed(const struct vm_model *m)
+{
+	return m->up.ack && m->read_total < m->up.ack_until &&
+	       (vm_fault_find(m, VM_FAULT_ACK_STRICT) || vm_fault_find(m, VM_FAULT_ACK_LOSSY));
+}
+
 size_t vm_ufs_data(struct vm_model *m, const uint8_t *data, size_t len)
 {
 	m->up.last_ns = m->now_ns;
 	if (vm_fault_find(m, VM_FAULT_NAK))
 		return 0;
+	if (ack_window_closed(m)) {
+		if (vm_fault_find(m, VM_FAULT_ACK_LOSSY)) {
+			m->st.lost_ack_window += (unsigned)len;
+			return len;
+		}
+		m->st.ack_naks++;
+		m->retry_ns = m->now_ns + 100000;   /* look again in 0.1 ms: has the host read it? */
+		return 0;
+	}
 	uint64_t left = m->up.size - m->up.received;
 	size_t take = len < left ? len : (size_t)left;
+	bool windowed = m->up.ack && (vm_fault_find(m, VM_FAULT_ACK_STRICT) || vm_fault_find(m, VM_FAULT_ACK_LOSSY));
+	if (windowed && take > 1024 - m->up.received % 1024)
+		take = (size_t)(1024 - m->up.received % 1024);   /* up to the next 'A' */
 	take = vm_pace(m, take);
 	const struct vm_fault *unplug = vm_fault_find(m, VM_FAULT_UNPLUG_BYTE);
 	bool vanish = false;
@@ -139,8 +163,10 @@ size_t vm_ufs_data(struct vm_model *m, const uint8_t *data, size_t len)
 	}
 	/* ACK mode: one 'A' per 1024 bytes received (fwupd reads size/1024 of them). */
 	if (m->up.ack)
-		for (uint64_t k = before / 1024 + 1; k * 1024 <= m->up.received; k++)
+		for (uint64_t k = before / 1024 + 1; k * 1024 <= m->up.received; k++) {
 			vm_out(m, "A", 1);
+			m->up.ack_until = m->out_total;
+		}
 	if (m->up.received == m->up.size) {
 		struct vm_ufs_file *f = &m->files[m->n_files++];
 		memset(f, 0, sizeof(*f));
@@ -168,6 +194,21 @@ uint64_t vm_ufs_next_ns(const struct vm_model *m)
  * partial file is dropped [I]. */
 void vm_ufs_tick(struct vm_model *m)
 {
+	if (vm_fault_find(m, VM_FAULT_ACK_LOSSY) && m->up.received > 0) {
+		/* ack-lossy: the upload ends with what arrived, stored as it is:
+		 * "+QFUPL: <upload_size>,<checksum>" (facts §3.1 driver comment);
+		 * the host must compare [I] */
+		struct vm_ufs_file *f = &m->files[m->n_files++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->name, sizeof(f->name), "%s", m->up.name);
+		f->size = m->up.received;
+		vm_pkg_reader_finish(&m->up.reader, &f->digest);
+		vm_pkg_end(m);
+		m->input = VM_IN_COMMAND;
+		vm_outf(m, "\r\n+QFUPL: %llu,%x\r\n", (unsigned long long)f->size, m->up.xor16);
+		vm_final(m, AT_OK);
+		return;
+	}
 	vm_ufs_abort(m);
 	vm_pkg_end(m);
 	vm_final(m, CME_TIMEOUT);

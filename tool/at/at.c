@@ -310,6 +310,16 @@ int at_command_finish(struct at_channel *ch, const char *cmd, unsigned timeout_m
 	return r;
 }
 
+int at_channel_write_data(struct at_channel *ch, const void *data, size_t len, unsigned timeout_ms)
+{
+	int r;
+
+	if (!ch->link)
+		return -ENODEV;
+	r = usbxfer_link_write(ch->link, data, len, timeout_ms);
+	return r < 0 ? r : 0;
+}
+
 int at_channel_read_acks(struct at_channel *ch, size_t want, unsigned timeout_ms)
 {
 	uint64_t deadline = qfota_now_ms() + timeout_ms;

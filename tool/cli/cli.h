@@ -37,13 +37,14 @@ enum {
 	OPT_URL = 256, OPT_UPLOAD, OPT_UPLOAD_NAME, OPT_CID, OPT_APN, OPT_EXPECT, OPT_MODE, OPT_DL_URCS,
 	OPT_UP_URCS, OPT_JSON, OPT_LOG, OPT_POLICY, OPT_ALL, OPT_WAIT, OPT_T_COMMAND, OPT_T_START, OPT_T_STALL,
 	OPT_T_DOWNLOAD, OPT_T_UPDATE_START, OPT_T_UPDATE_GAP, OPT_T_REBOOT, OPT_T_TOTAL, OPT_URL_FILE, OPT_SHA256,
-	OPT_RETRIES, OPT_PLAN, OPT_METRICS, OPT_WATCH,
+	OPT_RETRIES, OPT_PLAN, OPT_METRICS, OPT_WATCH, OPT_T_READY, OPT_UFS_PATH,
 };
 
 #define CLI_JOB_LONG                                                                                         \
 	{ "url", required_argument, NULL, OPT_URL }, { "upload", required_argument, NULL, OPT_UPLOAD },     \
 	{ "url-file", required_argument, NULL, OPT_URL_FILE },                                            \
 	{ "upload-name", required_argument, NULL, OPT_UPLOAD_NAME },                                      \
+	{ "ufs-path", required_argument, NULL, OPT_UFS_PATH },                                            \
 	{ "cid", required_argument, NULL, OPT_CID }, { "apn", required_argument, NULL, OPT_APN },           \
 	{ "expect", required_argument, NULL, OPT_EXPECT },                                                \
 	{ "sha256", required_argument, NULL, OPT_SHA256 },                                                \
@@ -58,7 +59,8 @@ enum {
 	{ "timeout-update-start", required_argument, NULL, OPT_T_UPDATE_START },                          \
 	{ "timeout-update-gap", required_argument, NULL, OPT_T_UPDATE_GAP },                              \
 	{ "timeout-reboot", required_argument, NULL, OPT_T_REBOOT },                                      \
-	{ "timeout-total", required_argument, NULL, OPT_T_TOTAL }
+	{ "timeout-total", required_argument, NULL, OPT_T_TOTAL },                                        \
+	{ "timeout-ready", required_argument, NULL, OPT_T_READY }
 
 struct fota_timeouts;
 /* The field of t that a --timeout-* option sets, or NULL if opt is none. */

@@ -34,7 +34,7 @@ static const char station_help[] =
 	"                          every module would be upgraded or is at its target, else 1\n"
 	"  --expect REV            a module already at REV is skipped; others must reach it\n"
 	"  --sha256 HEX            the package's SHA-256: checked before anything is sent\n"
-	"  --cid N --apn APN  --upload-name NAME  --upgrade-mode 0|1\n"
+	"  --cid N --apn APN  --upload-name NAME  --ufs-path DIR  --upgrade-mode 0|1\n"
 	"  --download-urcs N  --update-urcs N    as for qfota upgrade\n"
 	STATION_CLI_TIMEOUT_HELP
 	"                          (each module has its own deadlines)\n"

@@ -35,6 +35,8 @@ static const char upgrade_help[] =
 	"  --sha256 HEX            the package's SHA-256 (64 hex digits, as sha256sum prints\n"
 	"                          it): checked before anything is sent (exit 2 if it\n"
 	"                          differs), and the bytes are hashed as they are sent\n"
+	"  --ufs-path DIR          where the module keeps that file (default: /data/ufs,\n"
+	"                          then /cache/ufs if the module refuses it)\n"
 	"  --upgrade-mode 0|1      1: update right after the download (default);\n"
 	"                          0: update at the module's next reboot\n"
 	"  --download-urcs N       download progress reports, 0 or 5-100 (default 50)\n"
@@ -94,7 +96,7 @@ static int run(int argc, char **argv, bool follow)
 			continue;
 		if (follow && (opt == OPT_URL || opt == OPT_URL_FILE || opt == OPT_UPLOAD || opt == OPT_CID ||
 			       opt == OPT_APN || opt == OPT_MODE || opt == OPT_DL_URCS || opt == OPT_UP_URCS ||
-			       opt == OPT_UPLOAD_NAME || opt == OPT_SHA256))
+			       opt == OPT_UPLOAD_NAME || opt == OPT_SHA256 || opt == OPT_UFS_PATH))
 			return cli_usage_error(cmd, "follow sends nothing to the module: %s does not apply",
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		r = cli_job_option(cmd, opts, opt, optarg, &job, &n_sources);

@@ -32,6 +32,7 @@ static const struct {
 	{ OPT_T_UPDATE_START, "timeout-update-start", "START after the download or a reboot" },
 	{ OPT_T_UPDATE_GAP, "timeout-update-gap", "between update progress reports" },
 	{ OPT_T_REBOOT, "timeout-reboot", "the module back on its port after a reboot" },
+	{ OPT_T_READY, "timeout-ready", "the module answering after it enumerated" },
 	{ OPT_T_TOTAL, "timeout-total", "the whole upgrade" },
 };
 
@@ -46,6 +47,7 @@ unsigned *cli_timeout_field(struct fota_timeouts *t, int opt)
 	case OPT_T_UPDATE_GAP: return &t->update_gap_ms;
 	case OPT_T_REBOOT: return &t->reboot_ms;
 	case OPT_T_TOTAL: return &t->total_ms;
+	case OPT_T_READY: return &t->ready_ms;
 	default: return NULL;
 	}
 }
@@ -172,6 +174,7 @@ int cli_job_option(const char *cmd, const struct option *opts, int opt, const ch
 		(*n_sources)++;
 		return 1;
 	case OPT_UPLOAD_NAME: job->upload_name = arg; return 1;
+	case OPT_UFS_PATH: job->ufs_path = arg; return 1;
 	case OPT_APN: job->apn = arg; return 1;
 	case OPT_EXPECT: job->expect_revision = arg; return 1;
 	case OPT_SHA256: job->sha256 = arg; return 1;

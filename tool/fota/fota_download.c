@@ -164,6 +164,34 @@ static int stream_package(struct fota_ctx *c, uint64_t size)
 	return 0;
 }
 
+/* AT+QFOTADL="<dir>/<name>" for the file AT+QFUPL put on UFS. Where UFS lies
+ * depends on the firmware (/data/ufs on some, /cache/ufs on others; facts
+ * §3.5) and the module says no more than ERROR for the wrong one: qfota tries
+ * /data/ufs (fwupd's), then /cache/ufs (Technicolor's fallback), unless
+ * --ufs-path names it. */
+static int send_local(struct fota_ctx *c, struct at_response *resp)
+{
+	static const char *const dirs[] = { "/data/ufs", "/cache/ufs" };
+	const char *name = c->job->upload_name ? c->job->upload_name : "dfota_update.bin";
+	size_t n = c->job->ufs_path ? 1 : 2;
+	int r = -EIO;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *dir = c->job->ufs_path ? c->job->ufs_path : dirs[i];
+
+		r = at_commandf(c->at, c->job->timeouts.command_ms, resp, "AT+QFOTADL=\"%s/%s\"", dir, name);
+		if (r == 0 || r == -ENODEV) {
+			if (i > 0)
+				reporter_say(c->job->reporter, c->job->port, false,
+					     "the module keeps its files under %s (it refused %s)", dir, dirs[0]);
+			return r;
+		}
+		if (r != -EIO || resp->cme >= 0)
+			return r; /* only a plain ERROR says "no such file here" */
+	}
+	return r;
+}
+
 int fota_send_command(struct fota_ctx *c, uint64_t size)
 {
 	const struct fota_job *j = c->job;
@@ -178,16 +206,26 @@ int fota_send_command(struct fota_ctx *c, uint64_t size)
 		struct url_parts parts;
 
 		url_parse(j->url, NULL, &parts);
-		snprintf(cmd, sizeof(cmd), "AT+QFOTADL=\"%s\",%d,%d,%d", parts.sendable, j->upgrade_mode,
-			 j->download_urc_max, j->update_urc_max);
-	} else {
-		snprintf(cmd, sizeof(cmd), "AT+QFOTADL=\"/data/ufs/%s\"",
-			 j->upload_name ? j->upload_name : "dfota_update.bin");
+		/* EP06/EG06/EM06 DFOTA guide: AT+QFOTADL=<httpURL> / =<ftpURL>
+		 * alone; such modules refuse anything more (EC200U note: the
+		 * optional parameters are its own). */
+		if (c->family == FAMILY_DFOTA)
+			snprintf(cmd, sizeof(cmd), "AT+QFOTADL=\"%s\"", parts.sendable);
+		else
+			snprintf(cmd, sizeof(cmd), "AT+QFOTADL=\"%s\",%d,%d,%d", parts.sendable, j->upgrade_mode,
+				 j->download_urc_max, j->update_urc_max);
 	}
 	fota_set_phase(c, FOTA_PHASE_COMMAND, NULL);
-	r = at_command(c->at, cmd, j->timeouts.command_ms, &resp);
+	if (j->source == FOTA_SOURCE_UPLOAD)
+		r = send_local(c, &resp);
+	else
+		r = at_command(c->at, cmd, j->timeouts.command_ms, &resp);
 	if (r == -EIO && resp.cme >= 0)
 		return fota_fail(c, r, resp.cme, "the module refused AT+QFOTADL with +CME ERROR: %d", resp.cme);
+	if (r == -EIO && j->source == FOTA_SOURCE_UPLOAD && !j->ufs_path)
+		return fota_fail(c, r, -1, "the module refused AT+QFOTADL with ERROR for the package under /data/ufs "
+				 "and under /cache/ufs (an upgrade already running, or its files are elsewhere: "
+				 "--ufs-path DIR)");
 	if (r == -EIO)
 		return fota_fail(c, r, -1, "the module refused AT+QFOTADL with ERROR (an upgrade already "
 				 "running, or a mode this firmware does not support)");

@@ -154,8 +154,20 @@ static uint64_t current_deadline(const struct fota_ctx *c, const char **what, co
 	return (c->t_last_report > c->t_phase ? c->t_last_report : c->t_phase) + t->update_gap_ms;
 }
 
-/* Reads the module's reports until END, following reboots. */
-static int follow_until_end(struct fota_ctx *c)
+/* Whether a reboot now is the one after END, END unseen: DFOTA modules
+ * reboot once into their updater before START (facts §3.5), EC200U-class ones
+ * only after END. A module reboots without waiting for the host to read END
+ * (nothing says it drains its port first): END can be lost with the reboot. */
+static bool reboot_ends_update(const struct fota_ctx *c)
+{
+	if (c->family == FAMILY_DFOTA) /* follow: it may be in its updater already */
+		return c->reboots >= 1 || (c->update_started && c->job->source == FOTA_SOURCE_FOLLOW);
+	return c->update_started || (c->download_ended && c->download_end_code == 0);
+}
+
+/* Reads the module's reports until END, following reboots. Sets *lost_end
+ * when the module rebooted out of its update without an END seen. */
+static int follow_until_end(struct fota_ctx *c, bool *lost_end)
 {
 	while (!c->ended) {
 		const char *what = "", *option = "";
@@ -183,6 +195,10 @@ static int follow_until_end(struct fota_ctx *c)
 			return fota_fail(c, -ETIMEDOUT, -1, "no %s within %llu s (%s)", what,
 					 (unsigned long long)((deadline - c->t_phase) / 1000), option);
 		r = poll_module(c, (unsigned)(deadline - now < USBXFER_POLL_MS ? deadline - now : USBXFER_POLL_MS));
+		if (r == -ENODEV && reboot_ends_update(c)) {
+			*lost_end = true;
+			return follow_reboot(c, FOTA_PHASE_VERIFY);
+		}
 		if (r == -ENODEV) {
 			r = follow_reboot(c, c->download_ended || c->update_started || c->job->source == FOTA_SOURCE_UPLOAD
 						     ? FOTA_PHASE_UPDATE : FOTA_PHASE_DOWNLOAD);
@@ -222,14 +238,20 @@ static int follow_final_reboot(struct fota_ctx *c)
 	return 0; /* verify on the link we have: an unchanged revision will fail */
 }
 
-/* Success only with END,0, the new revision, and the same module. */
-static int verify(struct fota_ctx *c)
+/* Success only with END,0 (or, when END was lost in the reboot, what the
+ * module runs now), the new revision, and the same module. */
+static int verify(struct fota_ctx *c, bool lost_end)
 {
 	struct fota_identity id;
 	int r;
 
 	fota_set_phase(c, FOTA_PHASE_VERIFY, NULL);
-	r = fota_session_identify(c->session, c->job->timeouts.command_ms, &id);
+	r = fota_session_ready(c->session);
+	if (r == -ETIMEDOUT)
+		return fota_fail(c, r, -1, "the module on %s did not answer within %u s of its reboot (--timeout-ready)",
+				 c->port, c->job->timeouts.ready_ms / 1000);
+	if (r == 0)
+		r = fota_session_identify(c->session, c->job->timeouts.command_ms, &id);
 	if (r == -EPROTO)
 		return fota_fail(c, r, -1, "the module's answer to ATI has no \"Revision:\" line");
 	if (r < 0)
@@ -245,15 +267,25 @@ static int verify(struct fota_ctx *c)
 	if (!c->res->imei[0])
 		snprintf(c->res->imei, sizeof(c->res->imei), "%s", id.imei);
 	if (c->job->expect_revision && strcmp(id.revision, c->job->expect_revision) != 0)
-		return fota_fail(c, -EPROTO, -1, "END,0 but the module reports revision %s, not the expected %s",
-				 id.revision, c->job->expect_revision);
+		return fota_fail(c, -EPROTO, -1, "%s but the module reports revision %s, not the expected %s",
+				 lost_end ? "END not seen (lost in the reboot)" : "END,0", id.revision,
+				 c->job->expect_revision);
 	if (c->res->from[0] && strcmp(id.revision, c->res->from) == 0)
-		return fota_fail(c, -EPROTO, -1, "END,0 but the module still reports revision %s", id.revision);
+		return fota_fail(c, -EPROTO, -1, "%s the module still reports revision %s%s",
+				 lost_end ? "END not seen (lost in the reboot), and" : "END,0 but", id.revision,
+				 lost_end ? ": the update did not take, or was undone; do not retry blindly" : "");
+	if (lost_end)
+		reporter_say(c->job->reporter, c->job->port, false, "END not seen; the module now runs %s", id.revision);
+	if (lost_end)
+		snprintf(c->res->message, sizeof(c->res->message),
+			 "END not seen; the module now runs %s (upgraded from %s to %s)", id.revision, c->res->from,
+			 id.revision);
 	return 0;
 }
 
 int fota_follow(struct fota_ctx *c)
 {
+	bool lost_end = false;
 	int r;
 
 	c->deadline_total = c->t_start + c->job->timeouts.total_ms;
@@ -262,10 +294,10 @@ int fota_follow(struct fota_ctx *c)
 						 ? "following the module's reports" : NULL);
 	else if (c->phase < FOTA_PHASE_DOWNLOAD) /* never back: the reports may have moved it on */
 		fota_set_phase(c, FOTA_PHASE_DOWNLOAD, NULL);
-	r = follow_until_end(c);
-	if (r == 0)
+	r = follow_until_end(c, &lost_end);
+	if (r == 0 && !lost_end)
 		r = follow_final_reboot(c);
 	if (r == 0)
-		r = verify(c);
+		r = verify(c, lost_end);
 	return r;
 }

@@ -30,6 +30,8 @@ void fota_timeouts_default(struct fota_timeouts *t)
 		.update_start_ms = 300000,
 		.update_gap_ms = 120000,
 		.reboot_ms = 120000,
+		/* Quectel's scripts wait up to 60 s for PB DONE after a boot (facts §7) */
+		.ready_ms = 60000,
 		.total_ms = 30 * 60 * 1000,
 	};
 }
@@ -107,6 +109,9 @@ static int preflight(struct fota_ctx *c, uint64_t *ret_size)
 	if (j->apn && !at_apn_is_valid(j->apn))
 		return fota_fail(c, -EINVAL, -1, "--apn must be 1-%d letters, digits, '.', '-' and '_' "
 				 "(an access point name, e.g. internet or m2m.example.com)", AT_APN_MAX);
+	if (j->ufs_path && !at_ufs_path_is_valid(j->ufs_path))
+		return fota_fail(c, -EINVAL, -1, "--ufs-path must be an absolute path under %d bytes of letters, digits, "
+				 "'.', '-', '_' and '/' (e.g. /data/ufs or /cache/ufs)", AT_UFS_PATH_MAX);
 	if (j->upload_name && !at_file_name_is_valid(j->upload_name))
 		return fota_fail(c, -EINVAL, -1, "--upload-name must be 1-%d letters, digits, '.', '-' and '_' "
 				 "(a file name on the module, e.g. dfota_update.bin)", AT_FILE_NAME_MAX);
@@ -150,6 +155,12 @@ static int connect_module(struct fota_ctx *c, struct fota_session *held)
 	if (c->job->source == FOTA_SOURCE_UPLOAD && c->module.model && !(c->module.model->caps & USBXFER_CAP_QFUPL))
 		return fota_fail(c, -EOPNOTSUPP, -1, "%s modules have no AT+QFUPL upload; give the package as a "
 				 "file (FILE mode) or --url", c->module.model_name);
+	/* EP06/EG06/EM06 DFOTA guide: AT+QFOTADL=<URL> or =<file_name>, nothing
+	 * more: the module itself decides when to update. */
+	if (c->family == FAMILY_DFOTA && c->job->upgrade_mode == 0 && c->job->source != FOTA_SOURCE_FOLLOW)
+		return fota_fail(c, -EOPNOTSUPP, -1, "%s modules take no <upgrade_mode> (the DFOTA guide's "
+				 "AT+QFOTADL has the URL or file name alone): they update at once; drop --upgrade-mode 0",
+				 c->module.model_name);
 	if (!c->watch)
 		r = udev_watch_new(c->job->port, &c->watch);
 	if (r < 0)
@@ -239,6 +250,8 @@ int fota_run_held(const struct fota_job *job, struct fota_session *held, struct 
 		r = fota_session_lock(job->port, res, &c.session);
 		if (r < 0)
 			c.phase = FOTA_PHASE_CONNECT;
+		else
+			fota_session_set_ready_ms(c.session, job->timeouts.ready_ms);
 	}
 	if (r == 0)
 		r = connect_module(&c, held);
@@ -286,7 +299,11 @@ int fota_identify_port(const struct fota_job *job, struct report_result *res, st
 		snprintf(res->message, sizeof(res->message), "'%s' is not a USB port path such as 1-4.2",
 			 job->port ? job->port : "");
 	} else {
-		r = fota_session_open(job->port, job->timeouts.command_ms, res, &s);
+		r = fota_session_lock(job->port, res, &s);
+		if (r == 0) {
+			fota_session_set_ready_ms(s, job->timeouts.ready_ms);
+			r = fota_session_connect(s, job->timeouts.command_ms, true, res);
+		}
 	}
 	if (r == 0 && held)
 		*held = TAKE_PTR(s);

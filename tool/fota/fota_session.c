@@ -21,7 +21,15 @@ struct fota_session {
 	struct usbxfer_module module;   /* as described by the last open */
 	struct fota_identity id;        /* what the module said at connect ("" before) */
 	char port[USBXFER_PORT_MAX];    /* the port the session was opened on */
+	unsigned ready_ms;              /* how long a module that just enumerated may stay silent */
 };
+
+/* One probe's wait: a module that has booted answers ATE0 in milliseconds;
+ * one that is still booting drops the bytes (harsher than buffering them). */
+#define READY_PROBE_MS 500u
+/* After a probe that needed retries: an answer to an earlier probe may still
+ * be on its way; it is read here, not taken for the next command's. */
+#define READY_QUIET_MS 200u
 
 /* Records a failure in res (message formatted), returns err. */
 static int session_fail(struct report_result *res, int err, const char *fmt, ...)
@@ -70,6 +78,7 @@ int fota_session_lock(const char *port, struct report_result *res, struct fota_s
 	if (!s)
 		return session_fail(res, -ENOMEM, "out of memory");
 	snprintf(s->port, sizeof(s->port), "%s", port);
+	s->ready_ms = 60000;
 	/* One qfota per module, keyed by its physical port, before any USB. */
 	r = qfota_lock_port(port, &holder, &s->lock);
 	if (r == -EBUSY && holder > 0)
@@ -106,6 +115,37 @@ void fota_session_unclaim(struct fota_session *s)
 {
 	if (s && s->at)
 		at_channel_set_link(s->at, NULL);
+}
+
+void fota_session_set_ready_ms(struct fota_session *s, unsigned ready_ms)
+{
+	s->ready_ms = ready_ms;
+}
+
+int fota_session_ready(struct fota_session *s)
+{
+	uint64_t deadline = qfota_now_ms() + s->ready_ms;
+	unsigned probes = 0;
+	int r;
+
+	for (;;) {
+		uint64_t t = qfota_now_ms();
+
+		if (t >= deadline)
+			return -ETIMEDOUT;
+		if (usbxfer_cancel_requested())
+			return -ECANCELED;
+		probes++;
+		r = at_command(s->at, "ATE0",
+			       (unsigned)(deadline - t < READY_PROBE_MS ? deadline - t : READY_PROBE_MS), NULL);
+		if (r == 0 || r == -EIO)
+			break; /* it answers (an ERROR is an answer too) */
+		if (r != -ETIMEDOUT)
+			return r;
+	}
+	for (int i = 0; probes > 1 && i < 10 && at_channel_poll(s->at, READY_QUIET_MS) > 0; i++)
+		; /* late answers to earlier probes */
+	return 0;
 }
 
 /* "Quectel\nEC200U\nRevision: EC200UCNAAR03A15M08\n" (facts §2.2): the second
@@ -170,9 +210,14 @@ int fota_session_connect(struct fota_session *s, unsigned command_ms, bool ident
 				    qfota_strerror(r));
 	if (!identify)
 		return 0; /* it may be updating: send nothing */
-	/* Ready when it answers; echo off keeps the channel quiet (the parser
-	 * copes with either). */
-	(void)at_command(s->at, "ATE0", command_ms, NULL);
+	r = fota_session_ready(s);
+	if (r == -ETIMEDOUT)
+		return session_fail(res, r, "the module on %s did not answer within %u s of being claimed "
+				    "(--timeout-ready): it may still be booting, or its AT port is wedged", s->port,
+				    s->ready_ms / 1000);
+	if (r < 0)
+		return session_fail(res, r, "the module on %s failed while it was probed: %s", s->port,
+				    qfota_strerror(r));
 	r = fota_session_identify(s, command_ms, &id);
 	if (r == -EPROTO)
 		return session_fail(res, r, "the module's answer to ATI has no \"Revision:\" line");
