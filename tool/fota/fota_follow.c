@@ -115,6 +115,16 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 					 qfota_strerror(r));
 		sleep_ms(20);
 	}
+	/* The device claimed may be a later enumeration than the one the watch
+	 * saw come back: a module that updates fast reboots again before the
+	 * host gets to it, and what it said meanwhile went to nobody. */
+	if ((int)fota_session_module(c->session)->devnum != devnum) {
+		c->devnum = fota_session_module(c->session)->devnum;
+		c->reboots++;
+		c->reboot_unseen = true;
+		reporter_say(c->job->reporter, c->job->port, true,
+			     "the module rebooted again before it could be claimed: what it reported meanwhile is lost");
+	}
 	reporter_say(c->job->reporter, c->job->port, false, "back on port %s after reboot %u", port, c->reboots);
 	fota_set_phase(c, after, NULL);
 	return 0;
@@ -204,6 +214,10 @@ static int follow_until_end(struct fota_ctx *c, bool *lost_end)
 						     ? FOTA_PHASE_UPDATE : FOTA_PHASE_DOWNLOAD);
 			if (r < 0)
 				return r;
+			if (c->reboot_unseen && reboot_ends_update(c)) {
+				*lost_end = true; /* the reboot after END came and went unseen */
+				return 0;
+			}
 			continue;
 		}
 		if (r < 0 && r != -ECANCELED)
