@@ -16,7 +16,10 @@ export SYSTEMD_PAGER="" SYSTEMD_COLORS=0
 unit_prop() { systemctl show -p "$2" --value "$1" 2>/dev/null; }
 unit_state() { unit_prop "$1" ActiveState; }
 unit_running() { case $(unit_state "$1") in active | activating | deactivating | reloading) return 0 ;; esac; return 1; }
-unit_done() { ! unit_running "$1"; }
+# Done: not running and no job queued (a start may be queued between runs).
+unit_done() { ! unit_running "$1" && [ -z "$(unit_prop "$1" Job)" ]; }
+# Done and staying so once udev has delivered every event it holds.
+unit_settled() { unit_done "$1" && udevadm settle -t 30 && sleep 1 && unit_done "$1"; }
 present() { [ -e "/sys/bus/usb/devices/$1/devnum" ]; }
 claimed() { [ "$(driver_of "$1:1.2")" = usbfs ]; }
 # How often systemd started the unit: "Starting ..." lines in its journal.
@@ -78,16 +81,16 @@ echo "  $u: MainPID $pid0, InvocationID $inv0 at $(uptime_s) s"
 # How many qfota work on 1-3 at once, sampled until the upgrade is over.
 (while :; do qfota_count 1-3; sleep 0.2; done) >/tmp/qc-1-3 &
 sampler=$!
-udevadm trigger --action=change --subsystem-match=usb
-udevadm settle -t 30
-echo "  udevadm trigger (change) of every USB device done at $(uptime_s) s"
-check "after udevadm trigger: the rules still apply to 1-3 (tag, SYSTEMD_WANTS, device plugged)" rules_apply 1-3
+# The re-bind first, while the module is surely on the bus (qfota holds
+# its AT interface 1-3:1.2; option keeps the others).
 echo -n 1-3:1.3 >/sys/bus/usb/drivers/option/unbind
 echo -n 1-3:1.3 >/sys/bus/usb/drivers/option/bind
+check "option re-bound on 1-3:1.3 during the upgrade" [ "$(driver_of 1-3:1.3)" = option ]
 udevadm trigger --action=bind /sys/bus/usb/devices/1-3
+udevadm trigger --action=change --subsystem-match=usb
 udevadm settle -t 30
-echo "  option re-bound on 1-3:1.3, bind of 1-3 triggered, at $(uptime_s) s"
-check "after the re-bind: option on 1-3:1.3 again" [ "$(driver_of 1-3:1.3)" = option ]
+echo "  re-bind, udevadm trigger (bind of 1-3, change of every USB device) done at $(uptime_s) s"
+check "after udevadm trigger: the rules still apply to 1-3 (tag, SYSTEMD_WANTS, device plugged)" wait_for 30 rules_apply 1-3
 check "$u still running the same qfota (MainPID $pid0)" [ "$(unit_prop "$u" MainPID)" = "$pid0" ]
 check "the same run of the unit (InvocationID)" [ "$(unit_prop "$u" InvocationID)" = "$inv0" ]
 check "started once so far" [ "$(starts "$u")" = 1 ]
@@ -95,7 +98,7 @@ retrigger_fails=$fails retrigger_t=$t_begin
 
 # ---- every automatic upgrade to its end ----
 for p in 1-1 1-2 1-3; do
-	wait_for 300 unit_done "qfota-auto@$p.service" || echo "qfota-auto@$p.service still running"
+	wait_for 300 unit_settled "qfota-auto@$p.service" || echo "qfota-auto@$p.service still running"
 done
 echo "automatic upgrades done at $(uptime_s) s"
 systemctl --no-pager list-units --all 'qfota-auto@*'
@@ -134,7 +137,7 @@ check "re-plug: the module resets" module_reset 1-1
 check "re-plug: 1-1 left the bus" wait_for 20 is_gone 1-1
 check "re-plug: 1-1 back" wait_for 30 present 1-1
 check "re-plug: $u starts again" wait_for 30 sh -c "[ \$(journalctl -b -q -o cat -u $u | grep -c '^Starting ') -gt $n0 ]"
-check "re-plug: $u ends" wait_for 120 unit_done "$u"
+check "re-plug: $u ends" wait_for 120 unit_settled "$u"
 check "re-plug: result success" [ "$(unit_prop "$u" Result) $(unit_state "$u")" = "success inactive" ]
 check "re-plug: skipped at its target" sh -c "journalctl -b -q -o cat -u $u | grep -q 'skipped'"
 check "re-plug: audit log has the skip" sh -c "grep '\"port\":\"1-1\"' /var/lib/qfota/audit.log | grep -q '\"result\":\"skipped\"'"
