@@ -83,9 +83,19 @@ echo "  $u: MainPID $pid0, InvocationID $inv0 at $(uptime_s) s"
 sampler=$!
 # The re-bind first, while the module is surely on the bus (qfota holds
 # its AT interface 1-3:1.2; option keeps the others).
-echo -n 1-3:1.3 >/sys/bus/usb/drivers/option/unbind
-echo -n 1-3:1.3 >/sys/bus/usb/drivers/option/bind
-check "option re-bound on 1-3:1.3 during the upgrade" [ "$(driver_of 1-3:1.3)" = option ]
+# The module leaves the bus at each reboot: try again until one re-bind
+# happened with it on the bus, while the same run upgrades it.
+rebind() {
+	unit_running "$u" && [ "$(unit_prop "$u" InvocationID)" = "$inv0" ] || return 2
+	[ "$(driver_of 1-3:1.3)" = option ] || return 1
+	echo -n 1-3:1.3 2>/dev/null >/sys/bus/usb/drivers/option/unbind || return 1
+	echo -n 1-3:1.3 2>/dev/null >/sys/bus/usb/drivers/option/bind || return 1
+	[ "$(driver_of 1-3:1.3)" = option ]
+}
+rebound() { rebind; r=$?; [ "$r" = 2 ] && return 0; [ "$r" = 0 ] && rebind_ok=1; [ "$r" = 0 ]; }
+rebind_ok=0
+wait_for 60 rebound
+check "option re-bound on 1-3:1.3 during the upgrade" [ "$rebind_ok" = 1 ]
 udevadm trigger --action=bind /sys/bus/usb/devices/1-3
 udevadm trigger --action=change --subsystem-match=usb
 check "the events were sent while the same qfota (MainPID $pid0) upgraded" \
