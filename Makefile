@@ -204,26 +204,28 @@ INSTALL_FILES := \
 	$(BINDIR)/qfota \
 	$(MANDIR)/man1/qfota.1 \
 	$(UDEVRULESDIR)/70-qfota.rules \
-	$(UDEVRULESDIR)/71-qfota-modemmanager.rules \
 	$(UDEVRULESDIR)/72-qfota-auto.rules \
 	$(SYSTEMDUNITDIR)/qfota-auto@.service \
 	$(SYSUSERSDIR)/qfota.conf \
 	$(TMPFILESDIR)/qfota.conf \
 	$(BASHCOMPDIR)/qfota \
 	$(DOCDIR)/examples/policy.conf.example \
-	$(DOCDIR)/examples/qfota-auto-enable.rules.example
+	$(DOCDIR)/examples/qfota-auto-enable.rules.example \
+	$(DOCDIR)/examples/qfota-modemmanager-ignore.rules.example
 
 install: $(BUILD)/qfota
 	install -D -m 0755 $(BUILD)/qfota $(DESTDIR)$(BINDIR)/qfota
 	install -D -m 0644 doc/qfota.1 $(DESTDIR)$(MANDIR)/man1/qfota.1
 	install -d -m 0755 $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
-	install -m 0644 udev/70-qfota.rules udev/71-qfota-modemmanager.rules udev/72-qfota-auto.rules \
-		$(DESTDIR)$(UDEVRULESDIR)/
+	install -m 0644 udev/70-qfota.rules udev/72-qfota-auto.rules $(DESTDIR)$(UDEVRULESDIR)/
+	@# earlier versions installed 71-qfota-modemmanager.rules: now an opt-in example
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/71-qfota-modemmanager.rules
 	install -m 0644 udev/qfota-auto@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -D -m 0644 udev/qfota.sysusers $(DESTDIR)$(SYSUSERSDIR)/qfota.conf
 	install -D -m 0644 udev/qfota.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qfota.conf
 	install -D -m 0644 completion/qfota.bash $(DESTDIR)$(BASHCOMPDIR)/qfota
-	install -m 0644 doc/policy.conf.example udev/qfota-auto-enable.rules.example $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 doc/policy.conf.example udev/qfota-auto-enable.rules.example \
+		udev/qfota-modemmanager-ignore.rules.example $(DESTDIR)$(DOCDIR)/examples/
 	@echo "qfota: installed. Create the qfota group and /run/qfota, reload udev's rules: systemd-sysusers qfota.conf && systemd-tmpfiles --create qfota.conf && udevadm control --reload (README: Install)"
 
 uninstall:

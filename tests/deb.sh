@@ -36,12 +36,13 @@ deb="$out/$(basename "$deb")"
 dpkg -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$out/contents"
 status=0
 for f in /usr/bin/qfota /usr/share/man/man1/qfota.1.gz \
-	/usr/lib/udev/rules.d/70-qfota.rules /usr/lib/udev/rules.d/71-qfota-modemmanager.rules \
+	/usr/lib/udev/rules.d/70-qfota.rules \
 	/usr/lib/udev/rules.d/72-qfota-auto.rules /usr/lib/systemd/system/qfota-auto@.service \
 	/usr/lib/sysusers.d/qfota.conf /usr/lib/tmpfiles.d/qfota.conf \
 	/usr/share/bash-completion/completions/qfota \
 	/usr/share/doc/qfota/examples/policy.conf.example \
 	/usr/share/doc/qfota/examples/qfota-auto-enable.rules.example \
+	/usr/share/doc/qfota/examples/qfota-modemmanager-ignore.rules.example \
 	/usr/share/doc/qfota/copyright /usr/share/doc/qfota/README.md.gz; do
 	grep -qx "$f" "$out/contents" || { echo "qfota deb: $f missing from the package" >&2; status=1; }
 done

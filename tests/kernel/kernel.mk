@@ -1,9 +1,11 @@
 # The kernel tier (tests/kernel/README.md): a real Debian kernel and udevd in
 # qemu, virtual modules attached through usb-redir. Included by the Makefile.
 #
-#   make check-kernel   installs what it needs (as root), downloads the guest's
-#                       kernel and udev into $(BUILD)/kernel (cached), boots the
-#                       guest and prints `kernel-test <name> PASS|FAIL` lines.
+#   make check-kernel   installs what it needs (as root), downloads the guests'
+#                       kernel, udev, and systemd with its packages into
+#                       $(BUILD)/kernel (cached), boots the busybox guest, then
+#                       the systemd guest, and prints `kernel-test <name>
+#                       PASS|FAIL` lines.
 
 # The usbredir adapter of the virtual module (tests/vmodule/redir/): the same
 # model objects as build/vmodule (libvmodule.a; only what is referenced is
@@ -26,4 +28,4 @@ check-kernel:
 	@sh tests/deps.sh build vm
 	@sh tests/kernel/deps.sh
 	$(MAKE) $(BUILD)/qfota $(BUILD)/vmodule $(BUILD)/vmodule-redir
-	@bash tests/kernel/run.sh $(BUILD)
+	@bash tests/kernel/check.sh $(BUILD)

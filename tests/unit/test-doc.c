@@ -352,7 +352,8 @@ static void test_man_environment_files_examples(void **state)
 	static const char *const env[] = { "QFOTA_LOG", "QFOTA_AUDIT_LOG", "QFOTA_LOCK_DIR", "NO_COLOR" };
 	static const char *const files[] = {
 		"/etc/qfota/policy.conf", "/var/lib/qfota/audit.log", "/run/qfota/",
-		"/usr/lib/udev/rules.d/70\\-qfota.rules", "/usr/lib/udev/rules.d/71\\-qfota\\-modemmanager.rules",
+		"/usr/lib/udev/rules.d/70\\-qfota.rules",
+		"/usr/share/doc/qfota/examples/qfota\\-modemmanager\\-ignore.rules.example",
 		"/usr/lib/udev/rules.d/72\\-qfota\\-auto.rules", "/usr/lib/systemd/system/qfota\\-auto@.service",
 	};
 	static const char *const examples[] = { "usbfs_memory_mb", "adduser operator qfota", "policy.conf.example",

@@ -33,7 +33,6 @@ static const struct want wants[] = {
 	{ "%P/bin/qfota", 0755, NULL },
 	{ "%P/share/man/man1/qfota.1", 0644, "doc/qfota.1" },
 	{ "%U/70-qfota.rules", 0644, "udev/70-qfota.rules" },
-	{ "%U/71-qfota-modemmanager.rules", 0644, "udev/71-qfota-modemmanager.rules" },
 	{ "%U/72-qfota-auto.rules", 0644, "udev/72-qfota-auto.rules" },
 	{ "%S/qfota-auto@.service", 0644, "udev/qfota-auto@.service" },
 	{ "%Y/qfota.conf", 0644, "udev/qfota.sysusers" },
@@ -41,6 +40,8 @@ static const struct want wants[] = {
 	{ "%P/share/bash-completion/completions/qfota", 0644, "completion/qfota.bash" },
 	{ "%P/share/doc/qfota/examples/policy.conf.example", 0644, "doc/policy.conf.example" },
 	{ "%P/share/doc/qfota/examples/qfota-auto-enable.rules.example", 0644, "udev/qfota-auto-enable.rules.example" },
+	{ "%P/share/doc/qfota/examples/qfota-modemmanager-ignore.rules.example", 0644,
+	  "udev/qfota-modemmanager-ignore.rules.example" },
 };
 #define N_WANTS (sizeof(wants) / sizeof(wants[0]))
 

@@ -67,6 +67,7 @@ node_is() {
 	[ "$got" = "$2 $3" ] || { echo "  $1 is \"$got\", want \"$2 $3\""; return 1; }
 }
 prop_is() { udevadm info -q property -n "$1" 2>/dev/null | grep -qx "$2=$3"; }
+no_prop() { ! udevadm info -q property -n "$1" 2>/dev/null | grep -q "^$2="; }
 
 # run_qfota LOG ARGS...: qfota with a bound, its exit code in $rc.
 run_qfota() {

@@ -1,0 +1,146 @@
+#!/bin/bash
+# The kernel tier's second guest: Debian's systemd as PID 1 (with its udevd,
+# journald, dbus, polkitd and ModemManager), qfota installed by `make install`
+# with README's station set-up, four virtual modules plugged in after boot.
+# Runs tests/kernel/guest/scenarios-systemd.sh inside and checks what the
+# modules recorded. Prints `kernel-test <name> PASS|FAIL|SKIP` lines, the boot
+# and run times, `N passed, N failed` (SKIP is neither), and exits nonzero on
+# any failure. README.md beside this file explains.
+# Usage: run-systemd.sh [BUILD]
+set -uo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+t_start=$(date +%s.%N)
+scenarios="auto-retrigger auto-plug-systemd journal-fields auto-multi-hop mm-inhibit"
+
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+die() { echo "kernel-test: $*" >&2; echo "kernel-test systemd-setup FAIL"; echo "0 passed, 1 failed"; exit 1; }
+
+krel=$(sh "$here/fetch.sh" "$build/kernel") || die "cannot fetch the guest kernel and udev"
+sdroot=$(sh "$here/fetch-systemd.sh" "$build/kernel") || die "cannot fetch the systemd guest's packages"
+work=$build/kernel/run-systemd
+rm -rf "$work"
+mkdir -p "$work/payload"
+p=$work/payload
+
+# Packages and the policy. Revisions: tests/vmodule/README.md "Package format"
+# (from at offset 40, to at offset 88, 48 bytes each).
+to_rev() { dd if="$1" bs=1 skip=88 count=48 status=none | tr -d '\0'; }
+from_rev() { dd if="$1" bs=1 skip=40 count=48 status=none | tr -d '\0'; }
+vm=$build/vmodule
+$vm pack --profile ec200u --size 1048576 "$p/ec200u.pack" || die "vmodule pack"
+$vm pack --profile eg25 --size 4194304 "$p/eg25.zip" || die "vmodule pack"
+$vm pack --profile ep06 --size 300001 --to EP06ELAR04A06M4G "$p/ep06-ab.zip" || die "vmodule pack"
+$vm pack --profile ep06 --size 300001 --from EP06ELAR04A06M4G --to EP06ELAR04A07M4G "$p/ep06-bc.zip" || die "vmodule pack"
+to_rev "$p/ec200u.pack" >"$p/ec200u.to"
+from_rev "$p/ec200u.pack" >"$p/ec200u.from"
+to_rev "$p/eg25.zip" >"$p/eg25.to"
+from_rev "$p/ep06-ab.zip" >"$p/ep06.from"
+to_rev "$p/ep06-bc.zip" >"$p/ep06.to"
+{
+	echo "# qfota kernel tier (systemd guest): /etc/qfota/policy.conf"
+	echo "model=EC200U from=$(cat "$p/ec200u.from") to=$(cat "$p/ec200u.to") file=/srv/qfota/ec200u.pack"
+	echo "model=EG25 from=$(from_rev "$p/eg25.zip") to=$(cat "$p/eg25.to") upload=/srv/qfota/eg25.zip"
+	echo "model=EP06 from=$(cat "$p/ep06.from") to=EP06ELAR04A06M4G upload=/srv/qfota/ep06-ab.zip"
+	echo "model=EP06 from=EP06ELAR04A06M4G to=$(cat "$p/ep06.to") upload=/srv/qfota/ep06-bc.zip"
+} >"$p/policy.conf"
+t_image=$(date +%s.%N)
+sh "$here/initramfs-systemd.sh" "$build" "$krel" "$sdroot" "$p" "$work/initramfs.cpio" ||
+	die "cannot build the systemd guest"
+image_s=$(elapsed "$t_image")
+
+"${VMODULE_REDIR:-$build/vmodule-redir}" --record "$work/record" --pace demo \
+	--socket "$work/ur1.sock" --profile ec200u --port 1-1 \
+	--socket "$work/ur2.sock" --profile ep06 --port 1-2 \
+	--socket "$work/ur3.sock" --profile eg25 --port 1-3 \
+	--socket "$work/ur4.sock" --profile ec200u --port 1-4 \
+	2>"$work/vmodule-redir.log" &
+redir_pid=$!
+trap 'kill "$redir_pid" 2>/dev/null' EXIT
+for _ in $(seq 100); do
+	[ -S "$work/ur1.sock" ] && [ -S "$work/ur2.sock" ] && [ -S "$work/ur3.sock" ] && [ -S "$work/ur4.sock" ] && break
+	sleep 0.05
+done
+
+t_qemu=$(date +%s.%N)
+usb=()
+for i in 1 2 3 4; do
+	usb+=(-chardev "socket,id=ur$i,path=$work/ur$i.sock,server=off"
+		-device "usb-redir,chardev=ur$i,id=redir$i,bus=hc.0,port=$i")
+done
+timeout 600 qemu-system-x86_64 -accel tcg -cpu max -m 1280 -smp 1 -nodefaults -display none -no-reboot \
+	-kernel "$build/kernel/vmlinux-$krel" -initrd "$work/initramfs.cpio" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 systemd.unit=kernel-test.target systemd.show_status=auto" \
+	-serial "file:$work/console.log" -serial "file:$work/results" \
+	-device qemu-xhci,id=hc "${usb[@]}" </dev/null >"$work/qemu.log" 2>&1
+qemu_rc=$?
+qemu_s=$(elapsed "$t_qemu")
+
+for _ in $(seq 100); do kill -0 "$redir_pid" 2>/dev/null || break; sleep 0.05; done
+kill "$redir_pid" 2>/dev/null && wait "$redir_pid" 2>/dev/null
+trap - EXIT
+{ cat "$work/results"; grep -a '^kernel-test' "$work/console.log"; } 2>/dev/null | tr -d '\r' >"$work/results.txt"
+
+# ---- what the modules recorded (tests/vmodule/README.md "Record") ----
+rec() { awk -v p="$1" -v k="$2" '$1 == p && $2 == k { sub(/^[^ ]+ [^ ]+ /, ""); print; exit }' "$work/record" 2>/dev/null; }
+declare -A host_fail
+expect() { # scenario port key want
+	local got
+	got=$(rec "$2" "$3")
+	[ "$got" = "$4" ] || host_fail[$1]+="module $2 recorded $3=$got, want $4; "
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+expect auto-plug-systemd 1-1 fota_mode FILE
+expect auto-plug-systemd 1-1 fota_end_code 0
+expect auto-plug-systemd 1-1 reboots 2
+expect auto-plug-systemd 1-1 package_bytes "$(stat -c %s "$p/ec200u.pack")"
+expect auto-plug-systemd 1-1 package_sha256 "$(sha "$p/ec200u.pack")"
+expect auto-plug-systemd 1-1 revision "$(cat "$p/ec200u.to")"
+expect auto-retrigger 1-3 fota_mode LOCAL
+expect auto-retrigger 1-3 fota_end_code 0
+expect auto-retrigger 1-3 reboots 2
+expect auto-retrigger 1-3 package_sha256 "$(sha "$p/eg25.zip")"
+expect auto-retrigger 1-3 revision "$(cat "$p/eg25.to")"
+expect auto-retrigger 1-3 redir_device_connects 3
+expect auto-multi-hop 1-2 fota_end_code 0
+expect auto-multi-hop 1-2 reboots 4
+expect auto-multi-hop 1-2 revision "$(cat "$p/ep06.to")"
+expect mm-inhibit 1-4 fota_mode FILE
+expect mm-inhibit 1-4 fota_end_code 0
+expect mm-inhibit 1-4 reboots 1
+expect mm-inhibit 1-4 package_sha256 "$(sha "$p/ec200u.pack")"
+expect mm-inhibit 1-4 revision "$(cat "$p/ec200u.to")"
+
+# ---- report ----
+passed=0 failed=0
+boot=$(sed -n 's/^kernel-test-ready \([0-9.]*\).*/\1/p' "$work/results.txt" 2>/dev/null | head -n 1)
+echo "kernel-test systemd-boot-time ${boot:-?} s (guest uptime when the 4 modules were enumerated, systemd up)"
+for s in $scenarios; do
+	line=$(grep "^kernel-test $s " "$work/results.txt" 2>/dev/null | head -n 1)
+	if [ -z "$line" ]; then
+		echo "kernel-test $s FAIL did not run (see $work/console.log)"
+		failed=$((failed + 1))
+	elif [[ $line == *" SKIP "* ]]; then
+		echo "$line"
+	elif [ -n "${host_fail[$s]:-}" ]; then
+		echo "${line/ PASS / FAIL } host: ${host_fail[$s]}"
+		failed=$((failed + 1))
+	elif [[ $line == *" PASS "* ]]; then
+		echo "$line"
+		passed=$((passed + 1))
+	else
+		echo "$line"
+		failed=$((failed + 1))
+	fi
+done
+grep -q '^kernel-test-end' "$work/results.txt" 2>/dev/null ||
+	echo "kernel-test: the systemd guest did not finish (qemu exit $qemu_rc; 124 = timeout); see $work/console.log"
+echo "kernel-test systemd image-time $image_s s, qemu-time $qemu_s s, run-time $(elapsed "$t_start") s (with download)"
+if [ "$failed" -gt 0 ]; then
+	echo "--- guest console (last 80 lines of $work/console.log) ---"
+	tail -n 80 "$work/console.log" 2>/dev/null
+	echo "--- vmodule-redir (last 20 lines) ---"
+	tail -n 20 "$work/vmodule-redir.log" 2>/dev/null
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
