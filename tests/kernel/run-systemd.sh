@@ -29,7 +29,7 @@ to_rev() { dd if="$1" bs=1 skip=88 count=48 status=none | tr -d '\0'; }
 from_rev() { dd if="$1" bs=1 skip=40 count=48 status=none | tr -d '\0'; }
 vm=$build/vmodule
 $vm pack --profile ec200u --size 1048576 "$p/ec200u.pack" || die "vmodule pack"
-$vm pack --profile eg25 --size 4194304 "$p/eg25.zip" || die "vmodule pack"
+$vm pack --profile eg25 --size 8388608 "$p/eg25.zip" || die "vmodule pack"
 $vm pack --profile ep06 --size 300001 --to EP06ELAR04A06M4G "$p/ep06-ab.zip" || die "vmodule pack"
 $vm pack --profile ep06 --size 300001 --from EP06ELAR04A06M4G --to EP06ELAR04A07M4G "$p/ep06-bc.zip" || die "vmodule pack"
 to_rev "$p/ec200u.pack" >"$p/ec200u.to"

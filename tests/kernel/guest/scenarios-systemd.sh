@@ -91,7 +91,14 @@ echo "  $u: MainPID $pid0, InvocationID $inv0 at $(uptime_s) s"
 # How many qfota work on 1-3 at once, sampled until the upgrade is over.
 (while :; do qfota_count 1-3; sleep 0.2; done) >/tmp/qc-1-3 &
 sampler=$!
-# The re-bind first, while the module is surely on the bus (qfota holds
+# The events first, at once: qfota has just claimed the module and the
+# upload has begun, so they surely land during the upgrade, also on a
+# loaded host.
+udevadm trigger --action=bind /sys/bus/usb/devices/1-3
+udevadm trigger --action=change --subsystem-match=usb
+check "the events were sent while the same qfota (MainPID $pid0) upgraded" \
+	[ "$(unit_prop "$u" MainPID) $(unit_prop "$u" InvocationID)" = "$pid0 $inv0" ]
+# Then a re-bind, while the module is on the bus (qfota holds
 # its AT interface 1-3:1.2; option keeps the others).
 # The module leaves the bus at each reboot: try again until one re-bind
 # happened with it on the bus, while the same run upgrades it.
@@ -106,10 +113,6 @@ rebound() { rebind; r=$?; [ "$r" = 2 ] && return 0; [ "$r" = 0 ] && rebind_ok=1;
 rebind_ok=0
 wait_for 60 rebound
 check "option re-bound on 1-3:1.3 during the upgrade" [ "$rebind_ok" = 1 ]
-udevadm trigger --action=bind /sys/bus/usb/devices/1-3
-udevadm trigger --action=change --subsystem-match=usb
-check "the events were sent while the same qfota (MainPID $pid0) upgraded" \
-	[ "$(unit_prop "$u" MainPID) $(unit_prop "$u" InvocationID)" = "$pid0 $inv0" ]
 udevadm settle -t 30
 echo "  re-bind, udevadm trigger (bind of 1-3, change of every USB device) done at $(uptime_s) s"
 check "after udevadm trigger: the rules still apply to 1-3 (tag, SYSTEMD_WANTS, device plugged)" wait_for 30 rules_apply 1-3
