@@ -95,7 +95,7 @@ _qfota()
 	list | info) opts="$select --json -h --help" ;;
 	upgrade) opts="$select --url --url-file --upload --upload-name --ufs-path --expect --sha256 --retries $params $timeouts --json --log -h --help" ;;
 	follow) opts="$select --expect $timeouts --json --log -h --help" ;;
-	station) opts="--all $select --policy --plan --metrics --url --url-file --upload --upload-name --ufs-path --expect --sha256 --retries $params $timeouts --json --log
+	station) opts="--all $select --policy --plan --watch --metrics --url --url-file --upload --upload-name --ufs-path --expect --sha256 --retries $params $timeouts --json --log
 		-h --help" ;;
 	auto) opts="-p --port --policy --wait --retries $params $timeouts --json --log -h --help" ;;
 	explain) opts='--family -h --help' ;;

@@ -49,6 +49,13 @@ struct station_opts {
 	/* About every STATION_TICK_MS from the waiting thread while jobs run. May be NULL. */
 	void (*on_tick)(void *user);
 	void *user;
+	/* station_watch only: a new module on port, from the watching thread,
+	 * before its worker starts; each module's final entry as it ends (after
+	 * its REPORT_RESULT), from the watching thread. Either may be NULL;
+	 * result_user is on_result's. */
+	void (*on_arrival)(void *user, const char *port);
+	void (*on_result)(void *result_user, const struct station_entry *e);
+	void *result_user;
 };
 #define STATION_TICK_MS 200
 
@@ -65,6 +72,23 @@ struct station_result {
  * A thread that cannot be started fails its module only (-EAGAIN). */
 int station_run(const struct station_opts *o, const char *const *ports, size_t n, struct station_result *ret);
 void station_result_clear(struct station_result *r);
+
+/* Continuous mode (qfota station --watch): until *o->job->cancel is set,
+ * looks at the ports every STATION_WATCH_TICK_MS (usbxfer_discover, sysfs
+ * only) and starts a worker (as station_run's) for each module that arrives:
+ * a port whose device number differs from the one last taken there, with no
+ * worker on it. A module rebooting during its own upgrade is its worker's
+ * (the port is busy until the worker ends); the device present on a port
+ * when its worker ends is that module, not a new arrival; a port seen empty
+ * forgets its device. ports[0..n): the ports to watch; n == 0: every module
+ * matching sel (NULL: every Quectel module). Once cancelled no worker is
+ * started; running ones end as in station_run (cancel before the update
+ * began, stop following after), and this returns when all have. Returns 0 and
+ * *ret, one entry per module in the order they ended (station_result_clear);
+ * -EINVAL, -ENOMEM, or usbxfer_discover's error at the first look. */
+int station_watch(const struct station_opts *o, const char *const *ports, size_t n,
+		  const struct usbxfer_select *sel, struct station_result *ret);
+#define STATION_WATCH_TICK_MS 250
 
 /* The station's exit code: 0 when every module was upgraded or skipped;
  * otherwise the first of these that some failed module has:

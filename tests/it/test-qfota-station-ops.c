@@ -397,6 +397,110 @@ static void test_metrics(void **state)
 	qrun_clear(&q);
 }
 
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The value of "key":"..." in the line at p, copied to buf. */
+static void json_field(const char *p, const char *key, char *buf, size_t cap)
+{
+	char k[32];
+	const char *end = strchr(p, '\n'), *v;
+
+	snprintf(k, sizeof(k), "\"%s\":\"", key);
+	v = strstr(p, k);
+	buf[0] = '\0';
+	if (!v || (end && v > end))
+		return;
+	v += strlen(k);
+	snprintf(buf, cap, "%.*s", (int)(strcspn(v, "\"")), v);
+}
+
+/* Continuous mode: the runner plays the operator (a finished module out, a
+ * new one with a new IMEI and the old revision in); qfota station --watch
+ * upgrades each generation once, on each port, until SIGINT, which ends it
+ * with exit 0 (every result ok) and every module released. RESULTS results
+ * are awaited in the script (at most 120 s), then SIGINT. */
+static void watch_run(struct qrun *q, const char *dir, const char *ports, const char *gens, unsigned results,
+		      const char *extra)
+{
+	char qf[256], script[2048];
+
+	snprintf(script, sizeof(script),
+		 "%s station --watch %s %s >%s/out 2>%s/err & p=$!; n=0; "
+		 "until [ $(grep -c '%s' %s/out) -ge %u ]; do n=$((n+1)); if [ $n -gt 1200 ]; then echo not-all-done; "
+		 "break; fi; sleep 0.1; done; sleep 0.5; kill -INT $p; wait $p; echo exit=$?; cat %s/out %s/err",
+		 tu_build_path("qfota", qf, sizeof(qf)), ports, extra, dir, dir,
+		 strstr(extra, "--json") ? "\"event\":\"result\"" : ": upgraded ", dir, results, dir, dir);
+	qrun_script(q, dir, (const char *const[]){ "--count", "2", "--operator", gens, NULL }, script, RUN_MS);
+	if (strstr(q->run.out, "not-all-done"))
+		fail_run(q, "not every generation was upgraded");
+	qrun_assert_says(q, "exit=0\n");
+	if (strstr(q->record, " claimed 1\n"))
+		fail_run(q, "a module is still claimed");
+	qrun_assert_released(q, "1-1");
+	qrun_assert_released(q, "1-2");
+}
+
+static void test_watch(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], pol[128], text[512], extra[300], imeis[6][32];
+	const char *p;
+	size_t k = 0;
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", dir);
+	qrun_pack("ec200u", 100000, pkg, NULL);
+	snprintf(pol, sizeof(pol), "%s/policy.conf", dir);
+	snprintf(text, sizeof(text), "model=EC200U from=" R15 " to=" R16 " file=%s\n", pkg);
+	write_text(pol, text);
+
+	/* JSON, two ports, three generations: six results, six IMEIs, each once */
+	snprintf(extra, sizeof(extra), "--policy %s --json --metrics %s/m.prom", pol, dir);
+	watch_run(&q, dir, "-p 1-1 -p 1-2", "300:3", 6, extra);
+	assert_int_equal(count_of(q.run.out, "\"event\":\"result\""), 6);
+	assert_int_equal(count_of(q.run.out, "\"port\":\"1-1\",\"phase\":\"done\""), 3);
+	assert_int_equal(count_of(q.run.out, "\"port\":\"1-2\",\"phase\":\"done\""), 3);
+	assert_int_equal(count_of(q.run.out, "\"from\":\"" R15 "\",\"to\":\"" R16 "\",\"ok\":true"), 6);
+	qrun_assert_says(&q, "{\"event\":\"summary\",\"modules\":6,\"upgraded\":6,\"skipped\":0,\"failed\":0,");
+	assert_int_equal(count_of(q.record, " imei "), 6);
+	for (p = q.run.out; (p = strstr(p, "\"event\":\"result\"")); p++) {
+		assert_true(k < 6);
+		json_field(p, "imei", imeis[k], sizeof(imeis[k]));
+		assert_int_equal(strlen(imeis[k]), 15);
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(imeis[j], imeis[k]) == 0)
+				fail_run(&q, "one IMEI upgraded twice");
+		k++;
+	}
+	{
+		char path[160], *m;
+
+		snprintf(path, sizeof(path), "%s/m.prom", dir);
+		m = tu_read_file(path);
+		assert_non_null(m);
+		if (!strstr(m, "qfota_station_results_total{model=\"EC200U\",outcome=\"upgraded\"} 6\n"))
+			fail_msg("metrics:\n%s", m);
+		free(m);
+	}
+	qrun_clear(&q);
+
+	/* plain lines, --all: each port's modules as they come, two generations */
+	snprintf(extra, sizeof(extra), "--policy %s", pol);
+	watch_run(&q, dir, "--all", "200:2", 4, extra);
+	assert_int_equal(count_of(q.run.out, "1-1: upgraded EC200U " R15 " -> " R16), 2);
+	assert_int_equal(count_of(q.run.out, "1-2: upgraded EC200U " R15 " -> " R16), 2);
+	qrun_assert_says(&q, "station: 4 modules: 4 upgraded, 0 skipped, 0 failed (exit 0)");
+	assert_not_says(&q, "skipped:");
+	qrun_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "package.h"
@@ -44,6 +45,12 @@ static void usage(FILE *f)
 	      "  -U, --ufs-path DIR     where AT+QFOTADL finds UFS files (default: the profile's, /data/ufs)\n"
 	      "  -r, --record FILE      write what each module saw to FILE at the end\n"
 	      "  -i, --imei-base DIGITS first IMEI's 14 digits (a Luhn digit is added; default 86605003444300)\n"
+	      "  -o, --operator MS[:N]  play the operator: a module that has finished (on the bus,\n"
+	      "                         not claimed, its driver bound, at a revision other than\n"
+	      "                         the one it came with, for 1 s) is unplugged and a new one\n"
+	      "                         (next IMEI, the profile's revision, the --fault for all)\n"
+	      "                         plugged in on its port MS ms later; N: modules per port\n"
+	      "                         in all, the first included (default: no end)\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
@@ -171,6 +178,34 @@ static int make_port(const char *base, unsigned i, char *buf, size_t cap)
 	return 0;
 }
 
+/* --operator: what the operator watches on one port. */
+struct bench_port {
+	size_t idx;              /* the module on it now (station index) */
+	char from[64];           /* the revision it came with */
+	unsigned generation;     /* 1 for the first module */
+	uint64_t finished_ns;    /* since when it has looked finished; 0 not */
+	uint64_t unplugged_ns;   /* when it was pulled out; 0 while one is plugged in */
+};
+
+#define OPERATOR_SETTLE_NS 1000000000ull
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool looks_finished(struct vm_station *st, struct bench_port *b)
+{
+	struct vm_model_stats s;
+
+	if (vm_station_stats(st, b->idx, &s) < 0)
+		return false;
+	return s.presence == VM_PRESENT && !s.claimed && s.driver_bound && strcmp(s.revision, b->from) != 0;
+}
+
 static pid_t child = -1;
 
 static void forward(int sig)
@@ -191,7 +226,7 @@ int main(int argc, char **argv)
 		{ "port-base", required_argument, NULL, 'b' }, { "pace", required_argument, NULL, 'P' },
 		{ "fault", required_argument, NULL, 'f' },    { "url", required_argument, NULL, 'u' },
 		{ "record", required_argument, NULL, 'r' },   { "imei-base", required_argument, NULL, 'i' },
-		{ "ufs-path", required_argument, NULL, 'U' },
+		{ "ufs-path", required_argument, NULL, 'U' }, { "operator", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	static struct module_opts per[MAX_MODULES];
@@ -204,6 +239,9 @@ int main(int argc, char **argv)
 	struct vm_fault all_faults[VM_MAX_FAULTS];
 	size_t n_all = 0;
 	int c, status = 0, rc = 1;
+	uint64_t op_delay_ms = 0, op_max = 0;
+	bool operator = false;
+	static struct bench_port bench[MAX_MODULES];
 
 	if (argc > 1 && strcmp(argv[1], "pack") == 0)
 		return pack_main(argc - 1, argv + 1);
@@ -217,7 +255,7 @@ int main(int argc, char **argv)
 		return bad("no \"fast\" pacing preset%s", "");
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+n:p:b:P:f:u:r:i:U:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:p:b:P:f:u:r:i:U:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &count) < 0 || count < 1 || count > MAX_MODULES)
@@ -278,6 +316,15 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'r': record = optarg; break;
+		case 'o': {
+			char ms[24], *colon = strchr(optarg, ':');
+			snprintf(ms, sizeof(ms), "%.*s", colon ? (int)(colon - optarg) : (int)strlen(optarg), optarg);
+			if (parse_u64(ms, &op_delay_ms) < 0 || op_delay_ms > 3600000 ||
+			    (colon && (parse_u64(colon + 1, &op_max) < 0 || op_max < 1)))
+				return bad("--operator wants MS[:N] (a delay in ms, N modules per port >= 1), not '%s'", optarg);
+			operator = true;
+			break;
+		}
 		case 'U':
 			if (optarg[0] != '/' || strlen(optarg) >= 64)
 				return bad("--ufs-path wants an absolute path under 64 bytes, not '%s'", optarg);
@@ -335,6 +382,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vmodule: cannot add module %u on %s: %s\n", i + 1, ports[i], strerror(-r));
 			goto out_station;
 		}
+		struct vm_model_stats s0;
+		bench[i] = (struct bench_port){ .idx = (size_t)r, .generation = 1 };
+		if (vm_station_stats(st, (size_t)r, &s0) == 0)
+			snprintf(bench[i].from, sizeof(bench[i].from), "%s", s0.revision);
 	}
 
 	struct sigaction sa = { .sa_handler = forward };
@@ -356,8 +407,71 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmodule: cannot run %s: %s\n", argv[optind], strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!operator) {
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	/* --operator: look at every port every 50 ms, as a person at the bench
+	 * would glance at the modules' LEDs and the station's table. */
+	for (unsigned long next = count; operator;) {
+		pid_t w = waitpid(child, &status, WNOHANG);
+		uint64_t now = now_ns();
+
+		if (w == child || (w < 0 && errno != EINTR))
+			break;
+		for (unsigned i = 0; i < count; i++) {
+			struct bench_port *b = &bench[i];
+
+			if (b->unplugged_ns) {
+				if (now - b->unplugged_ns < op_delay_ms * 1000000ull)
+					continue;
+				char body[15], imei[20];
+				char head[15];
+				snprintf(head, sizeof(head), "%.14s", imei_base);
+				uint64_t base = strtoull(head, NULL, 10) + next++;
+				snprintf(body, sizeof(body), "%014" PRIu64, base);
+				snprintf(imei, sizeof(imei), "%.14s%c", body, luhn(body));
+				cfg.port = ports[i];
+				cfg.imei = imei;
+				cfg.n_faults = 0;
+				for (size_t k = 0; k < n_all; k++)
+					cfg.faults[cfg.n_faults++] = all_faults[k];
+				char other[32];
+				make_port(port_base, (unsigned)count + i, other, sizeof(other));
+				cfg.other_port = other;
+				int r = vm_station_add(st, &cfg);
+				if (r == -EEXIST)
+					continue; /* the last one's node is not gone yet: next glance */
+				if (r < 0) {
+					fprintf(stderr, "vmodule: operator: cannot plug a module in on %s: %s\n", ports[i],
+						strerror(-r));
+					b->unplugged_ns = 0;
+					b->generation = (unsigned)op_max; /* this port is done */
+					continue;
+				}
+				struct vm_model_stats s0;
+				b->idx = (size_t)r;
+				b->generation++;
+				b->unplugged_ns = b->finished_ns = 0;
+				if (vm_station_stats(st, b->idx, &s0) == 0)
+					snprintf(b->from, sizeof(b->from), "%s", s0.revision);
+				continue;
+			}
+			if (op_max && b->generation >= op_max)
+				continue;
+			if (!looks_finished(st, b)) {
+				b->finished_ns = 0;
+				continue;
+			}
+			if (!b->finished_ns) {
+				b->finished_ns = now;
+				continue;
+			}
+			if (now - b->finished_ns >= OPERATOR_SETTLE_NS && vm_station_unplug(st, b->idx) == 0)
+				b->unplugged_ns = now ? now : 1;
+		}
+		usleep(50000);
+	}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (record) {
 		FILE *f = fopen(record, "w");

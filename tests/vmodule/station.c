@@ -663,6 +663,20 @@ int vm_station_add(struct vm_station *st, const struct vm_model_config *cfg)
 		pthread_mutex_unlock(lock);
 		return -EEXIST;
 	}
+	/* A module unplugged for good from this port has no next removal to
+	 * retire its last node (detach_stale): the next module's arrival does,
+	 * or a runner swapping modules (--operator) would hold one address per
+	 * module ever plugged in and run the bus out of them. */
+	for (size_t i = 0; i < st->n; i++) {
+		struct vmod *old = st->mods[i];
+
+		if (old->unplugged && !old->node && !old->tb_stale && old->stale_devnode[0] &&
+		    strcmp(old->port, cfg->port) == 0) {
+			pthread_mutex_lock(&st->tb_lock);
+			detach_stale(old);
+			pthread_mutex_unlock(&st->tb_lock);
+		}
+	}
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 8;
 		struct vmod **m = realloc(st->mods, cap * sizeof(*m));

@@ -12,6 +12,7 @@ static const char station_help[] =
 	"       qfota station ... --url URL | --url-file FILE | --upload PACKAGE\n"
 	"       qfota station ... [--policy FILE]\n"
 	"       qfota station --plan ...\n"
+	"       qfota station --watch (--all ... | -p PORT...) ...\n"
 	"\n"
 	"Upgrades every selected module at once, each on its own: one module's failure,\n"
 	"hang, unplug or slow reboot never stalls or fails another.\n"
@@ -32,6 +33,12 @@ static const char station_help[] =
 	"                          rule, does not fit, busy. No firmware is touched; each\n"
 	"                          module is released with its driver back. Exit 0 when\n"
 	"                          every module would be upgraded or is at its target, else 1\n"
+"  --watch                 run until stopped (Ctrl-C): every module plugged in on\n"
+	"                          the ports (or anywhere, with --all) is upgraded as it\n"
+	"                          arrives; a row keeps its last result, IMEI and duration\n"
+	"                          until the next module; results as they end, the summary\n"
+	"                          of every module at the end; --metrics rewritten after\n"
+	"                          each result\n"
 	"  --expect REV            a module already at REV is skipped; others must reach it\n"
 	"  --sha256 HEX            the package's SHA-256: checked before anything is sent\n"
 	"  --cid N --apn APN  --upload-name NAME  --ufs-path DIR  --upgrade-mode 0|1\n"
@@ -96,7 +103,7 @@ int cmd_station(int argc, char **argv)
 			return r;
 		}
 	}
-	if (c.n_ports) {
+	if (c.n_ports || c.watch) { /* --watch --all: modules are found as they arrive */
 		ports = c.ports;
 		n = c.n_ports;
 	} else {

@@ -52,6 +52,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "watch", no_argument, NULL, OPT_WATCH },
 
 		CLI_JOB_LONG,
 		{ "help", no_argument, NULL, 'h' },
@@ -77,7 +78,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		if (!auto_mode && opt == OPT_WAIT)
 			return cli_usage_error(cmd, "--wait is an option of qfota auto");
-		if (auto_mode && (opt == OPT_PLAN || opt == OPT_METRICS))
+		if (auto_mode && (opt == OPT_PLAN || opt == OPT_METRICS || opt == OPT_WATCH))
 			return cli_usage_error(cmd, "%s is an option of qfota station",
 					       cli_option_name(opts, opt, name, sizeof(name)));
 		r = cli_select_option(cmd, opt, optarg, &c->filter);
@@ -106,6 +107,7 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 			return -1;
 		case OPT_ALL: c->all = true; break;
 		case OPT_PLAN: c->plan = true; break;
+		case OPT_WATCH: c->watch = true; break;
 		case OPT_METRICS: c->metrics_path = optarg; break;
 		case OPT_POLICY: c->policy_path = optarg; break;
 		case OPT_JSON: c->json = true; break;
@@ -129,6 +131,8 @@ int station_cli_parse(const char *cmd, const char *help, bool auto_mode, int arg
 				       "rule's package with sha256=");
 	if (c->job.upload_name && c->job.source != FOTA_SOURCE_UPLOAD)
 		return cli_usage_error(cmd, "--upload-name goes with --upload");
+	if (c->watch && c->plan)
+		return cli_usage_error(cmd, "--watch and --plan do not go together: plan the modules on the ports first");
 	if ((r = cli_job_check(cmd, &c->job)) != 0)
 		return r;
 	if (auto_mode && c->n_ports != 1)
@@ -184,6 +188,30 @@ static void metrics_of_result(const char *cmd, const char *path, const struct st
 	metrics_free(m);
 }
 
+/* --watch: what each module's end updates (the view's counts, the metrics file). */
+struct watch_out {
+	const char *cmd, *metrics_path;
+	struct station_view *view;
+	struct metrics *metrics;
+};
+
+static void watch_result(void *user, const struct station_entry *e)
+{
+	struct watch_out *w = user;
+	int r;
+
+	if (w->view)
+		station_view_outcome(w->view, e);
+	if (!w->metrics_path || !w->metrics)
+		return;
+	r = metrics_add(w->metrics, e->res.model, station_outcome_to_string(e->outcome), e->res.total_ms);
+	if (r == 0)
+		r = metrics_write(w->metrics, w->metrics_path);
+	if (r < 0)
+		fprintf(stderr, "qfota %s: warning: cannot write the metrics to %s: %s\n", w->cmd, w->metrics_path,
+			qfota_strerror(r));
+}
+
 int station_cli_plan(const struct station_cli *c, const struct policy *policy, const char *const *ports,
 		     size_t n)
 {
@@ -211,6 +239,7 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 	struct station_view *view = NULL;
 	struct reporter *rep = NULL;
 	struct station_result res;
+	struct watch_out wo = { .cmd = cmd, .metrics_path = c->metrics_path };
 	int r;
 
 	if (c->json) {
@@ -225,6 +254,17 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 		o.on_identity = station_view_identity;
 		o.on_tick = station_view_tick;
 		o.user = view;
+		if (r == 0 && c->watch) {
+			station_view_watch(view);
+			o.on_arrival = station_view_arrival;
+		}
+	}
+	if (r == 0 && c->watch) {
+		wo.view = view;
+		o.on_result = watch_result;
+		o.result_user = &wo;
+		if (c->metrics_path)
+			r = metrics_new(&wo.metrics);
 	}
 	if (r < 0) {
 		station_view_free(view);
@@ -232,7 +272,15 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 		return QFOTA_EXIT_FAILED;
 	}
 	job.reporter = rep;
-	r = station_run(&o, ports, n, &res);
+	if (c->watch) {
+		struct usbxfer_select sel = { .serial = c->filter.serial, .model = c->filter.model, .vid = c->filter.vid,
+					      .pid = c->filter.pid };
+
+		r = station_watch(&o, ports, n, &sel, &res);
+		metrics_free(wo.metrics);
+	} else {
+		r = station_run(&o, ports, n, &res);
+	}
 	if (r < 0) {
 		reporter_free(rep);
 		station_view_free(view);
@@ -241,7 +289,7 @@ int station_cli_run(const char *cmd, const struct station_cli *c, const struct p
 	}
 	if (view)
 		station_view_finish(view);
-	if (c->metrics_path)
+	if (c->metrics_path && !c->watch) /* --watch wrote them after each result */
 		metrics_of_result(cmd, c->metrics_path, &res);
 	if (summary && c->json)
 		station_summary_print_json(stdout, &res);

@@ -23,6 +23,7 @@ struct station_cli {
 	int retries;               /* --retries (default 1) */
 	bool plan;                 /* station --plan */
 	const char *metrics_path;  /* station --metrics FILE */
+	bool watch;                /* station --watch */
 };
 
 /* Parses argv of cmd ("station" or "auto"). Returns 0, -1 after --help
@@ -41,7 +42,8 @@ int station_cli_policy(const char *cmd, const char *path, const struct fota_job 
 int station_cli_plan(const struct station_cli *c, const struct policy *policy, const char *const *ports,
 		     size_t n);
 
-/* Runs the station on ports with the view for the output: JSON events on
+/* Runs the station on ports (with c->watch: watches them, or every module
+ * matching c->filter when n == 0, until cancelled) with the view for the output: JSON events on
  * stdout with json; else a live table on a terminal (stderr), plain lines
  * otherwise; results and summary on `data` (stdout; stderr for auto, whose
  * journal reads both). Returns the station's exit code. */

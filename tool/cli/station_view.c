@@ -25,6 +25,7 @@ struct row {
 	enum fota_phase phase;
 	int percent;            /* -1 unknown */
 	double rate_bps;        /* host transfer rate in the download phase, 0 else */
+	uint64_t t_start_ms;    /* when its module arrived (the start, without --watch) */
 	uint64_t t_end_ms;      /* 0 while running */
 	char result[48];        /* "" while running */
 	int colour;             /* 0 none, 32 green, 31 red, 33 yellow */
@@ -38,7 +39,9 @@ struct station_view {
 	bool colour, quiet;
 	pthread_mutex_t lock;
 	struct row *rows;
-	size_t n;
+	size_t n, cap;
+	bool watch;             /* --watch: rows come and go with modules; counts in the header */
+	unsigned n_upgraded, n_skipped, n_failed;
 	uint64_t t0_ms, last_draw_ms;
 	unsigned drawn_lines;   /* lines of the last drawing, to move back over */
 	char *warnings[VIEW_WARNINGS_MAX];
@@ -46,12 +49,19 @@ struct station_view {
 };
 
 
+static void row_reset(struct row *r, const char *port, uint64_t t)
+{
+	*r = (struct row){ .phase = FOTA_PHASE_PREFLIGHT, .percent = -1, .t_start_ms = t };
+	snprintf(r->port, sizeof(r->port), "%s", port);
+	r->plain_phase = r->plain_decile_host = r->plain_decile_module = -1;
+}
+
 int station_view_new(enum station_view_style style, const char *const *ports, size_t n, FILE *data,
 		     FILE *progress, bool colour, bool quiet, struct station_view **ret)
 {
 	struct station_view *v;
 
-	if (!ports || !data || !progress || !ret)
+	if ((n && !ports) || !data || !progress || !ret)
 		return -EINVAL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
@@ -67,15 +77,10 @@ int station_view_new(enum station_view_style style, const char *const *ports, si
 	v->colour = colour;
 	v->quiet = quiet;
 	v->n = n;
+	v->cap = n ? n : 1;
 	v->t0_ms = qfota_now_ms();
-	for (size_t i = 0; i < n; i++) {
-		struct row *r = &v->rows[i];
-
-		snprintf(r->port, sizeof(r->port), "%s", ports[i]);
-		r->phase = FOTA_PHASE_PREFLIGHT;
-		r->percent = -1;
-		r->plain_phase = r->plain_decile_host = r->plain_decile_module = -1;
-	}
+	for (size_t i = 0; i < n; i++)
+		row_reset(&v->rows[i], ports[i], v->t0_ms);
 	pthread_mutex_init(&v->lock, NULL);
 	*ret = v;
 	return 0;
@@ -112,7 +117,7 @@ static unsigned term_rows(const struct station_view *v)
 static void format_row(const struct station_view *v, const struct row *r, uint64_t t, char *out, size_t cap)
 {
 	char pct[16] = "", rate[16] = "";
-	uint64_t el = ((r->t_end_ms ? r->t_end_ms : t) - v->t0_ms) / 1000;
+	uint64_t el = ((r->t_end_ms ? r->t_end_ms : t) - r->t_start_ms) / 1000;
 
 	if (r->percent >= 0)
 		snprintf(pct, sizeof(pct), "%d%%", r->percent);
@@ -137,6 +142,13 @@ static void draw_table(struct station_view *v, bool final)
 	v->last_draw_ms = t;
 	if (v->drawn_lines)
 		fprintf(v->progress, "\033[%uA", v->drawn_lines);
+	if (v->watch) {
+		unsigned total = v->n_upgraded + v->n_skipped + v->n_failed;
+		uint64_t el = t - v->t0_ms;
+
+		fprintf(v->progress, "\r\033[Kwatching %zu ports: %u done, %u failed, %u skipped, %.1f modules/h\n", v->n,
+			v->n_upgraded, v->n_failed, v->n_skipped, el ? total * 3600000.0 / (double)el : 0.0);
+	}
 	fprintf(v->progress, "\r\033[K%-12s %-8s %-15s %-9s %4s %10s %7s  %s\n", "PORT", "MODEL", "IMEI", "PHASE", "%",
 		"RATE", "ELAPSED", "RESULT");
 	for (int pass = 0; pass < 2; pass++) {
@@ -159,9 +171,9 @@ static void draw_table(struct station_view *v, bool final)
 			shown++;
 		}
 	}
-	fprintf(v->progress, "\r\033[K%zu modules: %zu running, %zu done, %zu failed%s\n", v->n, running, ok, failed,
-		shown < v->n ? " (some rows hidden: terminal too short)" : "");
-	v->drawn_lines = final ? 0 : (unsigned)shown + 2;
+	fprintf(v->progress, "\r\033[K%zu %s: %zu running, %zu done, %zu failed%s\n", v->n, v->watch ? "ports" : "modules",
+		running, ok, failed, shown < v->n ? " (some rows hidden: terminal too short)" : "");
+	v->drawn_lines = final ? 0 : (unsigned)shown + 2 + (v->watch ? 1 : 0);
 	fflush(v->progress);
 }
 
@@ -315,6 +327,44 @@ void station_view_tick(void *user)
 	pthread_mutex_lock(&v->lock);
 	/* elapsed keeps counting while a module reboots and says nothing */
 	if (v->style == STATION_VIEW_TABLE && qfota_now_ms() - v->last_draw_ms >= VIEW_REDRAW_MS)
+		draw_table(v, false);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void station_view_watch(struct station_view *v)
+{
+	v->watch = true;
+}
+
+void station_view_arrival(void *user, const char *port)
+{
+	struct station_view *v = user;
+	struct row *r;
+
+	pthread_mutex_lock(&v->lock);
+	r = row_of(v, port);
+	if (!r && v->n == v->cap) {
+		struct row *more = realloc(v->rows, v->cap * 2 * sizeof(*more));
+
+		if (more) {
+			v->rows = more;
+			v->cap *= 2;
+		}
+	}
+	if (!r && v->n < v->cap)
+		r = &v->rows[v->n++];
+	if (r) /* the last module's result, IMEI and duration stay until now */
+		row_reset(r, port, qfota_now_ms());
+	pthread_mutex_unlock(&v->lock);
+}
+
+void station_view_outcome(struct station_view *v, const struct station_entry *e)
+{
+	pthread_mutex_lock(&v->lock);
+	v->n_upgraded += e->outcome == STATION_UPGRADED;
+	v->n_skipped += e->outcome == STATION_SKIPPED;
+	v->n_failed += e->outcome == STATION_FAILED;
+	if (v->style == STATION_VIEW_TABLE)
 		draw_table(v, false);
 	pthread_mutex_unlock(&v->lock);
 }

@@ -24,7 +24,7 @@ enum station_view_style {
 
 struct station_view;
 
-/* ports are copied. Streams are borrowed. Returns 0, -ENOMEM, -EINVAL. */
+/* ports are copied (n may be 0 with --watch). Streams are borrowed. Returns 0, -ENOMEM, -EINVAL. */
 int station_view_new(enum station_view_style style, const char *const *ports, size_t n, FILE *data,
 		     FILE *progress, bool colour, bool quiet, struct station_view **ret);
 void station_view_free(struct station_view *v); /* accepts NULL */
@@ -34,6 +34,13 @@ void station_view_event(void *user, const struct report_event *ev);
 /* station_opts.on_identity / on_tick: user is the view. */
 void station_view_identity(void *user, const char *port, const struct report_result *id);
 void station_view_tick(void *user);
+/* --watch: rows are added or reset as modules arrive (station_view_arrival,
+ * an on_arrival); a row keeps its module's result, IMEI and duration until
+ * the next arrives there; the table's first line counts done, failed and
+ * skipped modules (station_view_outcome, from on_result) and modules per hour. */
+void station_view_watch(struct station_view *v);
+void station_view_arrival(void *user, const char *port);
+void station_view_outcome(struct station_view *v, const struct station_entry *e);
 /* TABLE: the last full drawing (every row) and the warnings seen. */
 void station_view_finish(struct station_view *v);
 

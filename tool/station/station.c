@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "qfota/audit.h"
+#include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
 #include "qfota/station.h"
@@ -96,6 +97,7 @@ struct worker {
 	struct station_entry *entry;
 	pthread_t thread;
 	bool started;
+	bool finished;   /* under st->lock: the entry is final (station_watch) */
 };
 
 static void result_emit(const struct station_opts *o, const char *port, const struct report_result *res)
@@ -307,6 +309,7 @@ static void *worker_main(void *arg)
 	e->outcome = !e->res.ok ? STATION_FAILED : e->res.err == -EALREADY ? STATION_SKIPPED : STATION_UPGRADED;
 	pthread_mutex_lock(&st->lock);
 	st->running--;
+	w->finished = true;
 	pthread_cond_signal(&st->done_cond);
 	pthread_mutex_unlock(&st->lock);
 	return NULL;
@@ -411,4 +414,234 @@ void station_result_clear(struct station_result *r)
 		return;
 	free(r->entries);
 	*r = (struct station_result){ 0 };
+}
+
+/* ---- Continuous mode */
+
+struct watch_slot {
+	char port[USBXFER_PORT_MAX];
+	int seen_devnum;     /* the device last taken here, or present when its worker ended; -1 none */
+	bool reaped;         /* a worker just ended: the device there now is its module */
+	struct worker *w;    /* running, or ended and not joined yet; NULL idle */
+};
+
+struct watch {
+	const struct station_opts *o;
+	struct station st;
+	struct watch_slot *slots;
+	size_t n_slots;
+	bool fixed;          /* ports given: no slot is added */
+	struct station_entry *done;
+	size_t n_done, cap_done;
+};
+
+static struct watch_slot *slot_of(struct watch *wt, const char *port, bool add)
+{
+	struct watch_slot *more;
+
+	for (size_t i = 0; i < wt->n_slots; i++)
+		if (strcmp(wt->slots[i].port, port) == 0)
+			return &wt->slots[i];
+	if (!add || wt->fixed)
+		return NULL;
+	more = realloc(wt->slots, (wt->n_slots + 1) * sizeof(*more));
+	if (!more)
+		return NULL;
+	wt->slots = more;
+	more = &wt->slots[wt->n_slots++];
+	*more = (struct watch_slot){ .seen_devnum = -1 };
+	snprintf(more->port, sizeof(more->port), "%s", port);
+	return more;
+}
+
+/* Joins the workers that ended and keeps their entries. */
+static int watch_reap(struct watch *wt)
+{
+	for (size_t i = 0; i < wt->n_slots; i++) {
+		struct watch_slot *s = &wt->slots[i];
+		bool finished;
+
+		if (!s->w)
+			continue;
+		pthread_mutex_lock(&wt->st.lock);
+		finished = s->w->finished;
+		pthread_mutex_unlock(&wt->st.lock);
+		if (!finished)
+			continue;
+		pthread_join(s->w->thread, NULL);
+		if (wt->n_done == wt->cap_done) {
+			size_t cap = wt->cap_done ? wt->cap_done * 2 : 16;
+			struct station_entry *more = realloc(wt->done, cap * sizeof(*more));
+
+			if (!more)
+				return -ENOMEM;
+			wt->done = more;
+			wt->cap_done = cap;
+		}
+		wt->done[wt->n_done++] = *s->w->entry;
+		if (wt->o->on_result)
+			wt->o->on_result(wt->o->result_user, s->w->entry);
+		free(s->w->entry);
+		free(s->w);
+		s->w = NULL;
+		s->reaped = true;
+	}
+	return 0;
+}
+
+static int watch_start(struct watch *wt, struct watch_slot *s)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	struct station_entry *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!w || !e) {
+		free(w);
+		free(e);
+		return -ENOMEM;
+	}
+	snprintf(e->port, sizeof(e->port), "%s", s->port);
+	*w = (struct worker){ .st = &wt->st, .entry = e };
+	if (wt->o->on_arrival)
+		wt->o->on_arrival(wt->o->user, s->port);
+	pthread_mutex_lock(&wt->st.lock);
+	wt->st.running++;
+	pthread_mutex_unlock(&wt->st.lock);
+	r = pthread_create(&w->thread, NULL, worker_main, w);
+	if (r != 0) {
+		pthread_mutex_lock(&wt->st.lock);
+		wt->st.running--;
+		pthread_mutex_unlock(&wt->st.lock);
+		free(w);
+		free(e);
+		reporter_say(wt->o->job->reporter, s->port, true, "cannot start a thread for the new module: %s "
+			     "(tried again at the next look)", strerror(r));
+		s->seen_devnum = -1;
+		return 0;
+	}
+	w->started = true;
+	s->w = w;
+	return 0;
+}
+
+/* One look at the ports: a new device on an idle port is a new module. */
+static int watch_look(struct watch *wt, const struct usbxfer_select *sel)
+{
+	_cleanup_free_ struct usbxfer_module *found = NULL;
+	size_t n = 0;
+	int r = usbxfer_discover(wt->fixed ? NULL : sel, &found, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (!slot_of(wt, found[i].port, true) && !wt->fixed)
+			return -ENOMEM;
+	for (size_t i = 0; i < wt->n_slots; i++) {
+		struct watch_slot *s = &wt->slots[i];
+		const struct usbxfer_module *m = NULL;
+
+		for (size_t k = 0; k < n && !m; k++)
+			if (strcmp(found[k].port, s->port) == 0)
+				m = &found[k];
+		if (s->w)
+			continue; /* its worker's, reboots included */
+		if (!m) {
+			s->seen_devnum = -1;
+			s->reaped = false;
+			continue;
+		}
+		if (s->reaped) {
+			s->reaped = false;
+			s->seen_devnum = m->devnum;
+			continue;
+		}
+		if (m->devnum == s->seen_devnum)
+			continue;
+		s->seen_devnum = m->devnum;
+		if ((r = watch_start(wt, s)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int station_watch(const struct station_opts *o, const char *const *ports, size_t n,
+		  const struct usbxfer_select *sel, struct station_result *ret)
+{
+	struct watch wt = { .o = o, .fixed = n > 0 };
+	pthread_condattr_t ca;
+	bool first = true;
+	int r = 0;
+
+	if (!o || !o->job || !o->job->reporter || (n && !ports) || !ret)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(ports[i], ports[j]) == 0)
+				return -EINVAL;
+	}
+	if (n && !(wt.slots = calloc(n, sizeof(*wt.slots))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		wt.slots[i] = (struct watch_slot){ .seen_devnum = -1 };
+		snprintf(wt.slots[i].port, sizeof(wt.slots[i].port), "%s", ports[i]);
+	}
+	wt.n_slots = n;
+	wt.st.o = o;
+	pthread_mutex_init(&wt.st.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wt.st.done_cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	for (;;) {
+		bool stopping = o->job->cancel && *o->job->cancel;
+		size_t running;
+		struct timespec ts;
+
+		int reaped = watch_reap(&wt);
+
+		if (r == 0)
+			r = reaped;
+		pthread_mutex_lock(&wt.st.lock);
+		running = wt.st.running;
+		pthread_mutex_unlock(&wt.st.lock);
+		if ((stopping || r < 0) && running == 0)
+			break;
+		if (!stopping && r == 0) {
+			int l = watch_look(&wt, sel);
+
+			/* a look that fails later (a busy sysfs) is tried again at the next tick */
+			if (l < 0 && (first || l == -ENOMEM))
+				r = l;
+			first = false;
+			if (r < 0)
+				continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += STATION_WATCH_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&wt.st.lock);
+		pthread_cond_timedwait(&wt.st.done_cond, &wt.st.lock, &ts);
+		pthread_mutex_unlock(&wt.st.lock);
+		if (o->on_tick)
+			o->on_tick(o->user);
+	}
+	pthread_cond_destroy(&wt.st.done_cond);
+	pthread_mutex_destroy(&wt.st.lock);
+	free(wt.slots);
+	if (r < 0) {
+		free(wt.done);
+		return r;
+	}
+	*ret = (struct station_result){ .entries = wt.done, .n = wt.n_done };
+	for (size_t i = 0; i < wt.n_done; i++) {
+		ret->upgraded += wt.done[i].outcome == STATION_UPGRADED;
+		ret->skipped += wt.done[i].outcome == STATION_SKIPPED;
+		ret->failed += wt.done[i].outcome == STATION_FAILED;
+	}
+	ret->exit_code = station_exit_code(wt.done, wt.n_done);
+	return 0;
 }
