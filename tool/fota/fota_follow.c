@@ -100,7 +100,9 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 	c->port_left_looks = 0;
 	snprintf(c->port, sizeof(c->port), "%s", port);
 	/* udev may still be applying its rules (permissions) just after "add"
-	 * (5 s); another program may hold the interface for a moment (EBUSY: a
+	 * (5 s); a module that reboots again as it is opened fails the open's
+	 * descriptor read (EIO) before sysfs shows its new number (5 s);
+	 * another program may hold the interface for a moment (EBUSY: a
 	 * prober, ModemManager on a hub's peer): that is waited for within the
 	 * reboot deadline, a module mid-upgrade is not given up for it. */
 	t_back = qfota_now_ms();
@@ -110,7 +112,8 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 			deadline = t_back + c->job->timeouts.reboot_ms;
 		if (fota_cancelled(c))
 			return fail_cancelled(c);
-		if (qfota_now_ms() >= deadline || (r != -ENOENT && r != -ENODEV && r != -EACCES && r != -EBUSY))
+		if (qfota_now_ms() >= deadline ||
+		    (r != -ENOENT && r != -ENODEV && r != -EACCES && r != -EBUSY && r != -EIO))
 			return fota_fail(c, r, -1, "the module came back on %s but cannot be claimed: %s", port,
 					 qfota_strerror(r));
 		sleep_ms(20);
@@ -175,6 +178,37 @@ static bool reboot_ends_update(const struct fota_ctx *c)
 	return c->update_started || (c->download_ended && c->download_end_code == 0);
 }
 
+/* How long a DFOTA module back from a reboot may say nothing before qfota
+ * asks what it runs (below), and how often it asks: after 5, 10 and 20 s. */
+#define QUIET_AFTER_REBOOT_MS 5000
+#define QUIET_PROBES 3
+
+/* A DFOTA module back from its reboot into the updater says START, its
+ * progress and END, then reboots again into the new firmware. A host that
+ * takes a while to claim it can miss all of that, reboot included: the
+ * device the watch found back is already the second enumeration, idle, and
+ * would be waited on for a START that never comes (--timeout-update-start).
+ * So, after a few seconds of silence with no START seen, qfota asks it for
+ * its revision, at most QUIET_PROBES times, further apart each time (the
+ * ready probe, then ATI: questions, nothing that changes the module; an
+ * updater that does not answer is simply waited for as before). A new
+ * revision means the update is over with its reports unseen. */
+static bool update_over_unseen(struct fota_ctx *c, uint64_t now)
+{
+	struct fota_identity id;
+	uint64_t quiet_since = c->t_last_report > c->t_phase ? c->t_last_report : c->t_phase;
+
+	if (c->quiet_probes >= QUIET_PROBES || c->family != FAMILY_DFOTA || c->phase != FOTA_PHASE_UPDATE ||
+	    c->update_started || c->reboots < 1 ||
+	    now < quiet_since + ((uint64_t)QUIET_AFTER_REBOOT_MS << c->quiet_probes))
+		return false;
+	c->quiet_probes++;
+	if (fota_session_ready(c->session) < 0 ||
+	    fota_session_identify(c->session, c->job->timeouts.command_ms, &id) < 0)
+		return false;
+	return c->res->from[0] && strcmp(id.revision, c->res->from) != 0;
+}
+
 /* Reads the module's reports until END, following reboots. Sets *lost_end
  * when the module rebooted out of its update without an END seen. */
 static int follow_until_end(struct fota_ctx *c, bool *lost_end)
@@ -199,6 +233,10 @@ static int follow_until_end(struct fota_ctx *c, bool *lost_end)
 						 "reboot: reboot it, then run qfota follow --port %s", c->job->port);
 			}
 			fota_set_phase(c, FOTA_PHASE_UPDATE, "the module updates its firmware: do not power it off");
+		}
+		if (update_over_unseen(c, now)) {
+			*lost_end = true;
+			return 0;
 		}
 		deadline = current_deadline(c, &what, &option);
 		if (now >= deadline)

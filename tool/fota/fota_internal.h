@@ -61,6 +61,7 @@ struct fota_ctx {
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */
 	unsigned reboots;
 	bool reboot_unseen;            /* a reboot happened between the return and the claim */
+	unsigned quiet_probes;         /* times a silent DFOTA module was asked what it runs (fota_follow.c) */
 	unsigned odd_reports;          /* garbled or unknown FOTA reports so far (warnings are capped) */
 	uint64_t t_port_look;          /* last look at the port in sysfs (fota_follow.c) */
 	unsigned port_left_looks;      /* consecutive looks that found the module gone */
