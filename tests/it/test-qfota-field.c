@@ -41,8 +41,9 @@ enum mode { M_FILE, M_HTTP, M_UPLOAD };
 struct field_case {
 	const char *profile;
 	enum mode mode;
-	const char *vm_extra[8];    /* more vmodule options (NULL-terminated) */
+	const char *vm_extra[12];   /* more vmodule options (NULL-terminated) */
 	const char *qf_extra[8];    /* more qfota options */
+	bool debug;                 /* qfota -vv (AT traffic on stderr) */
 };
 
 static void fail_run(const struct qrun *q, const char *why)
@@ -85,6 +86,8 @@ static void run_case(struct qrun *q, const char *dir, const struct field_case *f
 		vm[nv++] = map;
 	}
 	vm[nv] = NULL;
+	if (fc->debug)
+		qf[nq++] = "-vv";
 	qf[nq++] = "upgrade";
 	qf[nq++] = "--port";
 	qf[nq++] = "1-1";
@@ -318,6 +321,46 @@ static void test_ack_window(void **state)
 }
 
 /* ---------------------------------------------------------------------------
+ * URC forms real modules print: both spacings in one sequence (EC200U note
+ * HTTP example), UPDATING,0 first (EG18), the official figure's 8,16,...,91
+ * with no 100, RESTORE,<n> before END (BG96), and between them a console's
+ * control bytes and terminal escapes. qfota follows to END,0 and prints none
+ * of those bytes, even at debug level (-vv: the AT traffic). */
+static bool has_control_bytes(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || (*p >= 0x80 && *p < 0xa0 && (p == (const unsigned char *)s || p[-1] != 0xc2)))
+			return true;
+	return false;
+}
+
+static void test_urc_forms(void **state)
+{
+	static const struct field_case cases[] = {
+		{ "ec200u", M_HTTP, { "--fault", "urc-mixed", "--fault", "restore", "--fault", "updating-zero",
+				      "--fault", "steps-irregular", "--fault", "garbage", NULL }, { NULL }, true },
+		{ "ep06", M_UPLOAD, { "--fault", "urc-mixed", "--fault", "restore", "--fault", "updating-zero",
+				      "--fault", "steps-irregular", "--fault", "garbage", NULL }, { NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct qrun q;
+
+		print_message("urc forms: %s\n", cases[i].profile);
+		run_case(&q, *state, &cases[i]);
+		assert_upgraded(&q);
+		if (has_control_bytes(q.run.out) || has_control_bytes(q.run.err))
+			fail_run(&q, "a control byte of the module's reached the terminal");
+		/* the sequence ran as asked: RESTORE and 91 were sent (the record
+		 * counts every FOTA URC: 11 UPDATING + UPDATING,0 + 5 RESTORE + ...) */
+		char *n = tu_record_get(q.record, "1-1", "urcs_sent", true);
+		assert_true(atoi(n) >= 19);
+		free(n);
+		qrun_clear(&q);
+	}
+}
+
+/* ---------------------------------------------------------------------------
  * Everything at once: `--fault field` upgrades every profile in every mode. */
 static void test_field_all(void **state)
 {
@@ -350,6 +393,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_end_verdict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_urc_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_all, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-field", tests, NULL, NULL);

@@ -37,6 +37,10 @@ static const struct {
 	{ "no-drain", VM_FAULT_NO_DRAIN, 0 },
 	{ "ack-strict", VM_FAULT_ACK_STRICT, 0 },
 	{ "ack-lossy", VM_FAULT_ACK_LOSSY, 0 },
+	{ "urc-mixed", VM_FAULT_URC_MIXED, 0 },
+	{ "restore", VM_FAULT_RESTORE, 0 },
+	{ "updating-zero", VM_FAULT_UPDATING_ZERO, 0 },
+	{ "steps-irregular", VM_FAULT_STEPS_IRREGULAR, 0 },
 	{ "field", VM_FAULT_FIELD, 0 },
 };
 

@@ -289,6 +289,10 @@ static int package_code(struct vm_model *m)
  * steps when URCs are off (so unplug-update still has a moment to act). */
 static int update_steps(const struct vm_model *m)
 {
+	/* steps-irregular: the official figure's 8,16,...,50,58,66,...,91 is
+	 * k*100/12; its last step (100) is silent, END follows 91 */
+	if (m->fota.up_max && vm_fault_find(m, VM_FAULT_STEPS_IRREGULAR))
+		return 12;
 	return m->fota.up_max ? m->fota.up_max : 20;
 }
 
@@ -402,7 +406,11 @@ static void step_start(struct vm_model *m)
 		      (fo->end_code >= 540 && fo->end_code <= 546) || fo->end_code == 502;
 	fo->fail_after = midway ? steps / 2 : 0;
 	fo->k = 0;
+	fo->restore_k = 0;
 	fo->phase_ns = m->now_ns;
+	/* EG18 (real): "UPDATING",0 right after START */
+	if (fo->up_max && vm_fault_find(m, VM_FAULT_UPDATING_ZERO))
+		vm_urc(m, "UPDATING", 0, 0);
 	uint64_t total = ms(m->pacing.update_ms);
 	if (fo->end_code && fo->fail_after == 0)
 		at(m, VM_FS_UPDATING, m->now_ns + ms(m->pacing.command_ms));
@@ -456,12 +464,22 @@ static void step_updating(struct vm_model *m)
 			return;
 		}
 		fo->k++;
-		if (fo->up_max)
+		bool silent = pct == 100 && vm_fault_find(m, VM_FAULT_STEPS_IRREGULAR);
+		if (fo->up_max && !silent)
 			vm_urc(m, "UPDATING", pct, fo->k);
 		uint64_t total = ms(m->pacing.update_ms);
 		fo->due_ns = fo->k < limit ?
 				     fo->phase_ns + total * (uint64_t)(fo->k + 1) / (uint64_t)steps :
 				     m->now_ns;
+		return;
+	}
+	/* BG96 DFOTA guide: RESTORE,<percent> ("copying the upgraded firmware to
+	 * the original partition from backup partition") before END; shown here
+	 * for every profile under the fault, in five steps of its own [I] */
+	if (fo->end_code == 0 && fo->restore_k < 5 && vm_fault_find(m, VM_FAULT_RESTORE)) {
+		fo->restore_k++;
+		vm_urc(m, "RESTORE", fo->restore_k * 20, 0);
+		fo->due_ns = m->now_ns + ms(m->pacing.update_ms) / 10;
 		return;
 	}
 	step_end(m);

@@ -24,6 +24,11 @@ static const struct vm_fault field_faults[] = {
 	{ VM_FAULT_CACHE_UFS, 0 },
 	{ VM_FAULT_NO_DRAIN, 0 },
 	{ VM_FAULT_ACK_STRICT, 0 },
+	{ VM_FAULT_URC_MIXED, 0 },
+	{ VM_FAULT_RESTORE, 0 },
+	{ VM_FAULT_UPDATING_ZERO, 0 },
+	{ VM_FAULT_STEPS_IRREGULAR, 0 },
+	{ VM_FAULT_GARBAGE, 0 },
 };
 
 const struct vm_fault *vm_fault_find(const struct vm_model *m, enum vm_fault_kind k)

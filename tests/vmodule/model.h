@@ -87,6 +87,11 @@ enum vm_fault_kind {
 	                         * has read that 'A' */
 	VM_FAULT_ACK_LOSSY,     /* ... or data past the window is lost (a UART without flow control);
 	                         * a short upload ends after <timeout> with +QFUPL: <got>,<xor> */
+	VM_FAULT_URC_MIXED,     /* download URCs canonical, from START on `"FOTA", "START"` (EC200U
+	                         * note 3.3.1.2 HTTP example: both forms in one sequence) */
+	VM_FAULT_RESTORE,       /* RESTORE,20..100 between the last UPDATING and END (BG96 guide) */
+	VM_FAULT_UPDATING_ZERO, /* UPDATING,0 right after START (EG18, real; facts §2.4) */
+	VM_FAULT_STEPS_IRREGULAR, /* UPDATING 8,16,25,...,91 then END, no 100 (official figure) */
 	VM_FAULT_FIELD,         /* every field fault at once (vm_fault_parse expands nothing:
 	                         * vm_fault_find answers for each field kind) */
 };

@@ -72,6 +72,7 @@ struct vm_fota {
 	uint64_t phase_ns;           /* start of the timed phase */
 	int dl_code;                 /* FTPEND/HTTPEND/FILEEND <err> */
 	int end_code;                /* END <err> */
+	int restore_k;               /* RESTORE URCs sent (fault restore) */
 	int fail_after;              /* UPDATING URCs before a failing END */
 	char url[260];
 	char local_name[VM_FILENAME_MAX + 1];
