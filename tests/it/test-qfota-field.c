@@ -361,6 +361,36 @@ static void test_urc_forms(void **state)
 }
 
 /* ---------------------------------------------------------------------------
+ * Field timing (`--pace field:50`: the real figures fifty times faster, their
+ * ratios kept: a 60 s reboot, 12 s boots, 8 min of update, flash at 15 KB/s)
+ * with every field fault: qfota adds at most 1 % to the module's own time
+ * (the record's module_ms: reboots, boot silence, command delays, flash,
+ * START..END), measured against the command's wall time from the runner.
+ * Before the probe wait grew with the wait, a 500 ms probe and a 200 ms quiet
+ * period after each boot added 15 %. */
+static void test_field_timing(void **state)
+{
+	static const struct field_case fc = { "ec200u", M_FILE, { "--fault", "field", "--pace", "field:50", NULL },
+					      { NULL } };
+	struct qrun q;
+
+	run_case(&q, *state, &fc);
+	assert_upgraded(&q);
+	char *mod = tu_record_get(q.record, "1-1", "module_ms", true);
+	char *wall = tu_record_get(q.record, "runner", "command_wall_ms", true);
+	long long m = atoll(mod), w = atoll(wall);
+
+	print_message("module %lld ms, qfota's wall time %lld ms: %+lld ms (%.2f %%)\n", m, w, w - m,
+		      100.0 * (double)(w - m) / (double)m);
+	assert_true(m >= 15000); /* the preset ran: 1.2 s reboot, 9.6 s update, ... */
+	if (w - m > m / 100)
+		fail_run(&q, "qfota added more than 1 % to the module's own time");
+	free(mod);
+	free(wall);
+	qrun_clear(&q);
+}
+
+/* ---------------------------------------------------------------------------
  * Everything at once: `--fault field` upgrades every profile in every mode. */
 static void test_field_all(void **state)
 {
@@ -394,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_end_verdict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_urc_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_field_timing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_all, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-field", tests, NULL, NULL);

@@ -39,6 +39,13 @@ static void at(struct vm_model *m, enum vm_fota_step step, uint64_t due)
 	m->fota.due_ns = due;
 }
 
+/* command_ms from now: the module's own delay, counted as its time */
+static uint64_t after_command(struct vm_model *m)
+{
+	m->st.module_command_ms += m->pacing.command_ms;
+	return m->now_ns + ms(m->pacing.command_ms);
+}
+
 enum phase { PH_FILEEND, PH_URLEND, PH_END };
 
 /* Fault code:<n> lands in the phase whose table holds n: data call 1-22 and
@@ -47,7 +54,18 @@ enum phase { PH_FILEEND, PH_URLEND, PH_END };
  * (502-546 ...) at END. 0 if the fault does not apply to this phase. */
 static int fault_code(const struct vm_model *m, enum phase ph)
 {
-	const struct vm_fault *f = vm_fault_find(m, VM_FAULT_CODE);
+	const struct vm_fault *f = vm_fault_find(m, VM_FAULT_CODE_AT);
+	if (f) {
+		/* code-at:EVENT:N: the test says where, whatever table N is from; an
+		 * event this mode does not have: nothing */
+		enum vm_fota_mode md = m->fota.mode;
+		bool here = (f->at == VM_FE_FILEEND && ph == PH_FILEEND && md == VM_FM_FILE) ||
+			    (f->at == VM_FE_FTPEND && ph == PH_URLEND && md == VM_FM_FTP) ||
+			    (f->at == VM_FE_HTTPEND && ph == PH_URLEND && md == VM_FM_HTTP) ||
+			    (f->at == VM_FE_END && ph == PH_END);
+		return here ? (int)f->arg : 0;
+	}
+	f = vm_fault_find(m, VM_FAULT_CODE);
 	if (!f)
 		return 0;
 	int c = (int)f->arg;
@@ -155,7 +173,7 @@ int vm_fota_command(struct vm_model *m, int kind, const char *params)
 	fo->have_digest = false;
 	m->st.fota_end_code = -1;
 	m->busy = true;   /* OK comes command_ms later; input waits */
-	at(m, VM_FS_OK, m->now_ns + ms(m->pacing.command_ms));
+	at(m, VM_FS_OK, after_command(m));
 	return AT_DEFER;
 }
 
@@ -173,7 +191,7 @@ static void after_download(struct vm_model *m)
 		else
 			vm_reboot_request(m, VM_BOOT_UPDATE);
 	} else {
-		at(m, VM_FS_START, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_START, after_command(m));
 	}
 }
 
@@ -234,7 +252,7 @@ size_t vm_fota_data(struct vm_model *m, const uint8_t *data, size_t len)
 			vm_urc(m, "DOWNLOADING", fo->k * 100 / fo->dl_max, fo->k);
 		}
 	if (fo->received == fo->length) {
-		at(m, VM_FS_FILEEND, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_FILEEND, after_command(m));
 		if (take == want && len > want) {
 			file_end(m, 564);
 			return len;
@@ -305,11 +323,11 @@ static void step_ok(struct vm_model *m)
 		/* the host waits for FILESTART (EC200U note example); data before it is
 		 * NAKed rather than read as commands [I] */
 		m->busy = true;
-		at(m, VM_FS_FILESTART, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_FILESTART, after_command(m));
 		break;
 	case VM_FM_FTP:
 	case VM_FM_HTTP:
-		at(m, VM_FS_DLSTART, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_DLSTART, after_command(m));
 		break;
 	case VM_FM_LOCAL: {
 		struct vm_ufs_file *f = vm_ufs_find(m, fo->local_name);
@@ -386,6 +404,7 @@ static void step_downloading(struct vm_model *m)
 		fo->due_ns = fo->phase_ns + (fo->k < n ? total * (uint64_t)(fo->k + 1) / (uint64_t)n : total);
 		return;
 	}
+	m->st.module_download_ms += (m->now_ns - fo->phase_ns) / NS_PER_MS;
 	vm_urc(m, fo->mode == VM_FM_FTP ? "FTPEND" : "HTTPEND", fo->dl_code, 0);
 	if (fo->dl_code)
 		done(m);
@@ -413,7 +432,7 @@ static void step_start(struct vm_model *m)
 		vm_urc(m, "UPDATING", 0, 0);
 	uint64_t total = ms(m->pacing.update_ms);
 	if (fo->end_code && fo->fail_after == 0)
-		at(m, VM_FS_UPDATING, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_UPDATING, after_command(m));
 	else
 		at(m, VM_FS_UPDATING, fo->phase_ns + total / (uint64_t)steps);
 }
@@ -421,6 +440,7 @@ static void step_start(struct vm_model *m)
 static void step_end(struct vm_model *m)
 {
 	struct vm_fota *fo = &m->fota;
+	m->st.module_update_ms += (m->now_ns - fo->phase_ns) / NS_PER_MS;
 	if (fo->end_code == 0 && vm_fault_find(m, VM_FAULT_REBOOT_NO_END)) {
 		/* the update succeeded but END is never sent: only a reboot shows it */
 		snprintf(m->pending_revision, sizeof(m->pending_revision), "%s", fo->digest.info.to);
@@ -516,7 +536,7 @@ uint64_t vm_fota_next_ns(const struct vm_model *m)
 void vm_fota_back(struct vm_model *m)
 {
 	if (m->fota.step == VM_FS_WAIT_REBOOT && m->boot == VM_BOOT_UPDATE)
-		at(m, VM_FS_START, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_START, after_command(m));
 }
 
 /* AT+CFUN=1,1. Waiting for a manual reboot (upgrade_mode 0): reboot into the

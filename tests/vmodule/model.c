@@ -257,6 +257,7 @@ static void do_reboot(struct vm_model *m)
 	}
 	m->presence = VM_REBOOTING;
 	m->back_ns = m->now_ns + m->pacing.reboot_ms * NS_PER_MS;
+	m->st.module_reboot_ms += m->pacing.reboot_ms;
 }
 
 /* Another IMEI: the last three digits change (fault imei-change). */
@@ -287,6 +288,7 @@ static void come_back(struct vm_model *m)
 	/* boot-silent: the port takes bytes but answers nothing until it has
 	 * booted (also the updater's: it sends no RDY, facts §2.2 [I]) */
 	m->silent_until_ns = m->now_ns + boot_silence_ns(m);
+	m->st.module_boot_ms += boot_silence_ns(m) / NS_PER_MS;
 	m->st.last_ready_ms = m->silent_until_ns / NS_PER_MS;
 	if (m->boot == VM_BOOT_NORMAL) {
 		if (m->pending_revision[0]) {
@@ -541,6 +543,17 @@ void vm_model_write_record(const struct vm_model *m, FILE *out)
 	fprintf(out, "%s lost_ack_window %u\n", p, s.lost_ack_window);
 	fprintf(out, "%s ack_naks %u\n", p, s.ack_naks);
 	fprintf(out, "%s last_ready_ms %llu\n", p, (unsigned long long)s.last_ready_ms);
+	uint64_t flash_ms = m->pacing.flash_bytes_per_sec ?
+				    s.package_bytes * 1000 / m->pacing.flash_bytes_per_sec : 0;
+	fprintf(out, "%s module_reboot_ms %llu\n", p, (unsigned long long)s.module_reboot_ms);
+	fprintf(out, "%s module_boot_ms %llu\n", p, (unsigned long long)s.module_boot_ms);
+	fprintf(out, "%s module_command_ms %llu\n", p, (unsigned long long)s.module_command_ms);
+	fprintf(out, "%s module_download_ms %llu\n", p, (unsigned long long)s.module_download_ms);
+	fprintf(out, "%s module_flash_ms %llu\n", p, (unsigned long long)flash_ms);
+	fprintf(out, "%s module_update_ms %llu\n", p, (unsigned long long)s.module_update_ms);
+	fprintf(out, "%s module_ms %llu\n", p,
+		(unsigned long long)(s.module_reboot_ms + s.module_boot_ms + s.module_command_ms +
+				     s.module_download_ms + flash_ms + s.module_update_ms));
 	fprintf(out, "%s urcs_sent %u\n", p, s.urcs_sent);
 	fprintf(out, "%s package_bytes %llu\n", p, (unsigned long long)s.package_bytes);
 	fprintf(out, "%s package_sha256 %s\n", p, s.package_sha256);
@@ -619,6 +632,7 @@ struct vm_model *vm_model_new(const struct vm_model_config *cfg, uint64_t now_ns
 	m->fota.step = VM_FS_IDLE;
 	/* power-on is an enumeration too (boot-silent): RDY when it has booted */
 	m->silent_until_ns = now_ns + boot_silence_ns(m);
+	m->st.module_boot_ms += boot_silence_ns(m) / NS_PER_MS;
 	if (m->silent_until_ns > now_ns)
 		m->boot_urc_ns = m->silent_until_ns;
 	vm_at_reset(m);

@@ -51,7 +51,9 @@ struct vm_pacing {
 };
 
 /* Named pacing sets: "fast" (tests), "demo" (visible but short), "usb2"
- * (benchmarks: 40 MB/s link with a per-transfer turnaround). false if unknown. */
+ * (benchmarks: 40 MB/s link with a per-transfer turnaround), "field[:FACTOR]"
+ * (real figures, every duration divided and every rate multiplied by FACTOR,
+ * 1..100000, default 1). false if unknown. */
 bool vm_pacing_preset(const char *name, struct vm_pacing *ret);
 
 enum vm_fault_kind {
@@ -87,6 +89,8 @@ enum vm_fault_kind {
 	                         * has read that 'A' */
 	VM_FAULT_ACK_LOSSY,     /* ... or data past the window is lost (a UART without flow control);
 	                         * a short upload ends after <timeout> with +QFUPL: <got>,<xor> */
+	VM_FAULT_CODE_AT,       /* code-at:EVENT:N: N on EVENT (FILEEND, FTPEND, HTTPEND, END), whatever
+	                         * its table; arg = N, at = the event */
 	VM_FAULT_URC_MIXED,     /* download URCs canonical, from START on `"FOTA", "START"` (EC200U
 	                         * note 3.3.1.2 HTTP example: both forms in one sequence) */
 	VM_FAULT_RESTORE,       /* RESTORE,20..100 between the last UPDATING and END (BG96 guide) */
@@ -96,9 +100,12 @@ enum vm_fault_kind {
 	                         * vm_fault_find answers for each field kind) */
 };
 
+enum vm_fault_event { VM_FE_NONE, VM_FE_FILEEND, VM_FE_FTPEND, VM_FE_HTTPEND, VM_FE_END };
+
 struct vm_fault {
 	enum vm_fault_kind kind;
 	long arg;
+	enum vm_fault_event at;    /* code-at only */
 };
 
 /* Parses a fault spec: "code:505", "error", "cme:3", "unplug-byte:1000",
@@ -197,6 +204,10 @@ struct vm_model_stats {
 	unsigned lost_ack_window;  /* QFUPL bytes lost past the ACK window (ack-lossy) */
 	unsigned ack_naks;         /* QFUPL writes refused until an 'A' was read (ack-strict) */
 	uint64_t last_ready_ms;    /* CLOCK_MONOTONIC ms when it last came back and answered again */
+	/* the module's own time (what no host can shorten), ms: reboots, boot
+	 * silence, the command delays, URL downloads, START..END; the flash's
+	 * share of a transfer is package_bytes / flash rate (record) */
+	uint64_t module_reboot_ms, module_boot_ms, module_command_ms, module_download_ms, module_update_ms;
 	unsigned urcs_sent;        /* +QIND: "FOTA" lines sent */
 	uint64_t package_bytes;    /* package bytes received (FILE data or QFUPL upload) */
 	char package_sha256[65];   /* SHA-256 (GLib GChecksum) of those bytes, hex */
