@@ -361,7 +361,7 @@ static void test_urc_forms(void **state)
 }
 
 /* ---------------------------------------------------------------------------
- * Field timing (`--pace field:50`: the real figures fifty times faster, their
+ * Field timing (`--pace field:25`: the real figures 25 times faster, their
  * ratios kept: a 60 s reboot, 12 s boots, 8 min of update, flash at 15 KB/s)
  * with every field fault: qfota adds at most 1 % to the module's own time
  * (the record's module_ms: reboots, boot silence, command delays, flash,
@@ -370,7 +370,7 @@ static void test_urc_forms(void **state)
  * period after each boot added 15 %. */
 static void test_field_timing(void **state)
 {
-	static const struct field_case fc = { "ec200u", M_FILE, { "--fault", "field", "--pace", "field:50", NULL },
+	static const struct field_case fc = { "ec200u", M_FILE, { "--fault", "field", "--pace", "field:25", NULL },
 					      { NULL } };
 	struct qrun q;
 
@@ -382,11 +382,56 @@ static void test_field_timing(void **state)
 
 	print_message("module %lld ms, qfota's wall time %lld ms: %+lld ms (%.2f %%)\n", m, w, w - m,
 		      100.0 * (double)(w - m) / (double)m);
-	assert_true(m >= 15000); /* the preset ran: 1.2 s reboot, 9.6 s update, ... */
+	assert_true(m >= 30000); /* the preset ran: 2.4 s reboot, 19.2 s update, ... */
 	if (w - m > m / 100)
 		fail_run(&q, "qfota added more than 1 % to the module's own time");
 	free(mod);
 	free(wall);
+	qrun_clear(&q);
+}
+
+/* ---------------------------------------------------------------------------
+ * The URC port: the module's factory default sends URCs to the modem
+ * interface (AT+QURCCFG="urcport" is "usbmodem"); qfota holds the AT one.
+ * qfota points the reports at usbat for the upgrade and sets the module back
+ * to usbmodem after the final reboot (the setting survives reboots here).
+ * Without that, no FOTA report arrives: the upgrade fails on its START
+ * deadline. */
+static void test_urc_port(void **state)
+{
+	static const struct field_case cases[] = {
+		{ "ec200u", M_HTTP, { "--fault", "urcport-modem", NULL }, { NULL } },
+		{ "eg25", M_UPLOAD, { "--fault", "urcport-modem", NULL }, { NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct qrun q;
+
+		print_message("urc port: %s\n", cases[i].profile);
+		run_case(&q, *state, &cases[i]);
+		assert_upgraded(&q);
+		if (!record_has(&q, "1-1 urcport usbmodem\n") || !record_has(&q, "1-1 lost_urcport 0\n"))
+			fail_run(&q, "the URC port was not pointed at usbat for the upgrade and set back after it");
+		qrun_assert_says(&q, "pointed at the AT port (usbat)");
+		qrun_assert_says(&q, "reports go to usbmodem again");
+		qrun_clear(&q);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Back as something else on the same port: Qualcomm emergency download mode
+ * (05c6:9008, no AT port) after the reboot. qfota names it and says what to
+ * do (exit 7), rather than "cannot be claimed: not found". */
+static void test_back_as_edl(void **state)
+{
+	static const struct field_case fc = { "eg25", M_UPLOAD, { "--fault", "back-edl", NULL }, { NULL } };
+	struct qrun q;
+
+	run_case(&q, *state, &fc);
+	qrun_assert_exit(&q, 7);
+	qrun_assert_says(&q, "05c6:9008");
+	qrun_assert_says(&q, "emergency download mode");
+	qrun_assert_says(&q, "QFirehose");
 	qrun_clear(&q);
 }
 
@@ -425,6 +470,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ack_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_urc_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_timing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_urc_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_back_as_edl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_all, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-field", tests, NULL, NULL);

@@ -31,7 +31,7 @@ static const char *const hostile[] = {
 
 void vm_urc(struct vm_model *m, const char *event, int value, int progress_index)
 {
-	const struct vm_fault *hf = vm_fault_find(m, VM_FAULT_HOSTILE);
+	const struct vm_fault *hf = strcmp(m->st.urcport, "usbat") == 0 ? vm_fault_find(m, VM_FAULT_HOSTILE) : NULL;
 
 	if (hf && m->st.urcs_sent == 0)
 		for (int i = 0; i < hf->arg; i++) {
@@ -51,7 +51,7 @@ void vm_urc(struct vm_model *m, const char *event, int value, int progress_index
 	char name[32];
 	char line[96];
 
-	if (vm_fault_find(m, VM_FAULT_GARBAGE)) {
+	if (vm_fault_find(m, VM_FAULT_GARBAGE) && strcmp(m->st.urcport, "usbat") == 0) {
 		const char *g = garbage[m->st.urcs_sent % QFOTA_ARRAY_SIZE(garbage)];
 		size_t glen = g[0] ? strlen(g) : 6;   /* the one starting with NUL is 6 bytes */
 		vm_outs(m, "\r\n");
@@ -85,9 +85,16 @@ void vm_urc(struct vm_model *m, const char *event, int value, int progress_index
 		n = (int)(q - line) + 3;
 		line[n] = '\0';
 	}
+	m->st.urcs_sent++;
+	/* AT+QURCCFG="urcport": one port gets the URCs; another than the AT
+	 * interface (usbat): nothing here (facts §7) */
+	if (strcmp(m->st.urcport, "usbat") != 0) {
+		m->st.lost_urcport++;
+		vm_log(m, "urc-elsewhere", line, (size_t)n);
+		return;
+	}
 	vm_outs(m, "\r\n");
 	vm_out(m, line, (size_t)n);
 	vm_outs(m, "\r\n");
-	m->st.urcs_sent++;
 	vm_log(m, "urc", line, (size_t)n);
 }

@@ -91,6 +91,10 @@ enum vm_fault_kind {
 	                         * a short upload ends after <timeout> with +QFUPL: <got>,<xor> */
 	VM_FAULT_CODE_AT,       /* code-at:EVENT:N: N on EVENT (FILEEND, FTPEND, HTTPEND, END), whatever
 	                         * its table; arg = N, at = the event */
+	VM_FAULT_BACK_EDL,      /* the first reboot comes back as Qualcomm emergency download mode
+	                         * (05c6:9008, no AT port) and stays so */
+	VM_FAULT_URCPORT_MODEM, /* factory default AT+QURCCFG="urcport" is "usbmodem": FOTA URCs go to
+	                         * the modem interface, not the AT one (chan_dongle note, facts §7) */
 	VM_FAULT_URC_MIXED,     /* download URCs canonical, from START on `"FOTA", "START"` (EC200U
 	                         * note 3.3.1.2 HTTP example: both forms in one sequence) */
 	VM_FAULT_RESTORE,       /* RESTORE,20..100 between the last UPDATING and END (BG96 guide) */
@@ -176,6 +180,9 @@ enum vm_presence vm_model_presence(const struct vm_model *m);
 unsigned vm_model_departures(const struct vm_model *m);
 /* The port the module is (or will come back) on. */
 const char *vm_model_port(const struct vm_model *m);
+/* Addition (adapter): whether the module shows itself as Qualcomm emergency
+ * download mode now (fault back-edl) instead of its profile's composition. */
+bool vm_model_in_edl(const struct vm_model *m);
 
 /* What the adapter tells the model about the USB side, for its record. */
 enum vm_usb_event {
@@ -207,6 +214,8 @@ struct vm_model_stats {
 	/* the module's own time (what no host can shorten), ms: reboots, boot
 	 * silence, the command delays, URL downloads, START..END; the flash's
 	 * share of a transfer is package_bytes / flash rate (record) */
+	unsigned lost_urcport;     /* FOTA URCs sent to a port other than usbat (AT+QURCCFG="urcport") */
+	char urcport[16];          /* AT+QURCCFG="urcport" now */
 	uint64_t module_reboot_ms, module_boot_ms, module_command_ms, module_download_ms, module_update_ms;
 	unsigned urcs_sent;        /* +QIND: "FOTA" lines sent */
 	uint64_t package_bytes;    /* package bytes received (FILE data or QFUPL upload) */
