@@ -257,6 +257,13 @@ int usbxfer_module_describe_port(const char *port, struct usbxfer_module *ret, s
 	return 0;
 }
 
+int usbxfer_port_describe(const char *port, struct usbxfer_module *ret)
+{
+	if (!port || !ret)
+		return -EINVAL;
+	return usbxfer_module_describe_port(port, ret, NULL);
+}
+
 static bool selected(const struct usbxfer_module *m, const struct usbxfer_select *sel)
 {
 	if (!sel)

@@ -101,6 +101,14 @@ int usbxfer_discover_one(const struct usbxfer_select *sel, struct usbxfer_module
  * dots; nothing that could leave /sys/bus/usb/devices. */
 bool usbxfer_port_is_valid(const char *s);
 
+/* What is on port now, a Quectel module or not (after a reboot: emergency
+ * download mode, another composition, another device): vid, pid, model (NULL
+ * if not in the table), at_interface and note as usbxfer_discover() sets
+ * them. Reads sysfs only. Returns 0, -EINVAL (not a port path), -ENOENT
+ * (nothing there), -EPROTO (malformed descriptors), or the errno of reading
+ * sysfs. */
+int usbxfer_port_describe(const char *port, struct usbxfer_module *ret);
+
 /* The device's sysfs path ("/sys/devices/pci0000:00/.../usb1/1-4"), as udev
  * and ModemManager name it. Returns 0, -ENOENT (no device there), -EINVAL,
  * -ENOMEM, -ENAMETOOLONG. */

@@ -108,8 +108,8 @@ static void test_second_qfota_is_busy(void **state)
 	assert_non_null(p);
 	snprintf(said, sizeof(said), "(PID %ld)", strtol(p + 10, NULL, 10)); /* the PID named is the first's */
 	qrun_assert_says(&q, said);
-	/* ATE0 ATI CGSN QFLDS QFOTADL: the first qfota's only */
-	assert_int_equal(tu_record_count(q.record, "1-1", "cmd"), 5);
+	/* ATE0 ATI CGSN QFLDS QURCCFG QFOTADL: the first qfota's only */
+	assert_int_equal(tu_record_count(q.record, "1-1", "cmd"), 6);
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
 }

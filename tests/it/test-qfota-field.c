@@ -41,8 +41,9 @@ enum mode { M_FILE, M_HTTP, M_UPLOAD };
 struct field_case {
 	const char *profile;
 	enum mode mode;
-	const char *vm_extra[8];    /* more vmodule options (NULL-terminated) */
+	const char *vm_extra[12];   /* more vmodule options (NULL-terminated) */
 	const char *qf_extra[8];    /* more qfota options */
+	bool debug;                 /* qfota -vv (AT traffic on stderr) */
 };
 
 static void fail_run(const struct qrun *q, const char *why)
@@ -85,6 +86,8 @@ static void run_case(struct qrun *q, const char *dir, const struct field_case *f
 		vm[nv++] = map;
 	}
 	vm[nv] = NULL;
+	if (fc->debug)
+		qf[nq++] = "-vv";
 	qf[nq++] = "upgrade";
 	qf[nq++] = "--port";
 	qf[nq++] = "1-1";
@@ -318,6 +321,121 @@ static void test_ack_window(void **state)
 }
 
 /* ---------------------------------------------------------------------------
+ * URC forms real modules print: both spacings in one sequence (EC200U note
+ * HTTP example), UPDATING,0 first (EG18), the official figure's 8,16,...,91
+ * with no 100, RESTORE,<n> before END (BG96), and between them a console's
+ * control bytes and terminal escapes. qfota follows to END,0 and prints none
+ * of those bytes, even at debug level (-vv: the AT traffic). */
+static bool has_control_bytes(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || (*p >= 0x80 && *p < 0xa0 && (p == (const unsigned char *)s || p[-1] != 0xc2)))
+			return true;
+	return false;
+}
+
+static void test_urc_forms(void **state)
+{
+	static const struct field_case cases[] = {
+		{ "ec200u", M_HTTP, { "--fault", "urc-mixed", "--fault", "restore", "--fault", "updating-zero",
+				      "--fault", "steps-irregular", "--fault", "garbage", NULL }, { NULL }, true },
+		{ "ep06", M_UPLOAD, { "--fault", "urc-mixed", "--fault", "restore", "--fault", "updating-zero",
+				      "--fault", "steps-irregular", "--fault", "garbage", NULL }, { NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct qrun q;
+
+		print_message("urc forms: %s\n", cases[i].profile);
+		run_case(&q, *state, &cases[i]);
+		assert_upgraded(&q);
+		if (has_control_bytes(q.run.out) || has_control_bytes(q.run.err))
+			fail_run(&q, "a control byte of the module's reached the terminal");
+		/* the sequence ran as asked: RESTORE and 91 were sent (the record
+		 * counts every FOTA URC: 11 UPDATING + UPDATING,0 + 5 RESTORE + ...) */
+		char *n = tu_record_get(q.record, "1-1", "urcs_sent", true);
+		assert_true(atoi(n) >= 19);
+		free(n);
+		qrun_clear(&q);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Field timing (`--pace field:25`: the real figures 25 times faster, their
+ * ratios kept: a 60 s reboot, 12 s boots, 8 min of update, flash at 15 KB/s)
+ * with every field fault: qfota adds at most 1 % to the module's own time
+ * (the record's module_ms: reboots, boot silence, command delays, flash,
+ * START..END), measured against the command's wall time from the runner.
+ * Before the probe wait grew with the wait, a 500 ms probe and a 200 ms quiet
+ * period after each boot added 15 %. */
+static void test_field_timing(void **state)
+{
+	static const struct field_case fc = { "ec200u", M_FILE, { "--fault", "field", "--pace", "field:25", NULL },
+					      { NULL } };
+	struct qrun q;
+
+	run_case(&q, *state, &fc);
+	assert_upgraded(&q);
+	char *mod = tu_record_get(q.record, "1-1", "module_ms", true);
+	char *wall = tu_record_get(q.record, "runner", "command_wall_ms", true);
+	long long m = atoll(mod), w = atoll(wall);
+
+	print_message("module %lld ms, qfota's wall time %lld ms: %+lld ms (%.2f %%)\n", m, w, w - m,
+		      100.0 * (double)(w - m) / (double)m);
+	assert_true(m >= 30000); /* the preset ran: 2.4 s reboot, 19.2 s update, ... */
+	if (w - m > m / 100)
+		fail_run(&q, "qfota added more than 1 % to the module's own time");
+	free(mod);
+	free(wall);
+	qrun_clear(&q);
+}
+
+/* ---------------------------------------------------------------------------
+ * The URC port: the module's factory default sends URCs to the modem
+ * interface (AT+QURCCFG="urcport" is "usbmodem"); qfota holds the AT one.
+ * qfota points the reports at usbat for the upgrade and sets the module back
+ * to usbmodem after the final reboot (the setting survives reboots here).
+ * Without that, no FOTA report arrives: the upgrade fails on its START
+ * deadline. */
+static void test_urc_port(void **state)
+{
+	static const struct field_case cases[] = {
+		{ "ec200u", M_HTTP, { "--fault", "urcport-modem", NULL }, { NULL } },
+		{ "eg25", M_UPLOAD, { "--fault", "urcport-modem", NULL }, { NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct qrun q;
+
+		print_message("urc port: %s\n", cases[i].profile);
+		run_case(&q, *state, &cases[i]);
+		assert_upgraded(&q);
+		if (!record_has(&q, "1-1 urcport usbmodem\n") || !record_has(&q, "1-1 lost_urcport 0\n"))
+			fail_run(&q, "the URC port was not pointed at usbat for the upgrade and set back after it");
+		qrun_assert_says(&q, "pointed at the AT port (usbat)");
+		qrun_assert_says(&q, "reports go to usbmodem again");
+		qrun_clear(&q);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Back as something else on the same port: Qualcomm emergency download mode
+ * (05c6:9008, no AT port) after the reboot. qfota names it and says what to
+ * do (exit 7), rather than "cannot be claimed: not found". */
+static void test_back_as_edl(void **state)
+{
+	static const struct field_case fc = { "eg25", M_UPLOAD, { "--fault", "back-edl", NULL }, { NULL } };
+	struct qrun q;
+
+	run_case(&q, *state, &fc);
+	qrun_assert_exit(&q, 7);
+	qrun_assert_says(&q, "05c6:9008");
+	qrun_assert_says(&q, "emergency download mode");
+	qrun_assert_says(&q, "QFirehose");
+	qrun_clear(&q);
+}
+
+/* ---------------------------------------------------------------------------
  * Everything at once: `--fault field` upgrades every profile in every mode. */
 static void test_field_all(void **state)
 {
@@ -350,6 +468,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_end_verdict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_urc_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_field_timing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_urc_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_back_as_edl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_all, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-field", tests, NULL, NULL);

@@ -26,6 +26,7 @@
 #include "common/testutil.h"
 
 #define RUN_MS 120000
+#define QFOTA_N(a) (sizeof(a) / sizeof((a)[0]))
 #define URL_HTTP "http://fota.example.com/pkg.pack"
 #define URL_FTP "FTP://u:p@fota.example.com/pkg.pack"
 
@@ -366,16 +367,82 @@ static void test_every_code_of_every_table(void **state)
 			run_code_case(dir, t, c, "ec200u", M_FTP);
 			run_code_case(dir, t, c, "ec200u", M_HTTP);
 			break;
-		case T_DFOTA_FTP: run_code_case(dir, t, c, "eg25", M_FTP); break;
-		case T_DFOTA_HTTP: run_code_case(dir, t, c, "eg25", M_HTTP); break;
-		case T_DFOTA_ERR: /* the update's result, from a local file and from a URL */
-			run_code_case(dir, t, c, "eg25", M_UPLOAD);
+		case T_DFOTA_FTP:
+			run_code_case(dir, t, c, "eg25", M_FTP);
+			run_code_case(dir, t, c, "ep06", M_FTP);
+			break;
+		case T_DFOTA_HTTP:
 			run_code_case(dir, t, c, "eg25", M_HTTP);
+			run_code_case(dir, t, c, "ep06", M_HTTP);
+			break;
+		case T_DFOTA_ERR: /* the update's result, from a local file and from a URL */
+			run_code_case(dir, t, c, c % 2 ? "ep06" : "eg25", M_UPLOAD);
+			run_code_case(dir, t, c, c % 2 ? "eg25" : "ep06", M_HTTP);
 			break;
 		default: fail_msg("table %d", (int)t);
 		}
 	}
 	printf("matrix: %zu seed codes (%zu success rows skipped), %zu runs\n", n_codes, skipped, n_cases - before);
+}
+
+/* ---------------------------------------------------------------------------
+ * 1b. Codes where the test puts them (vmodule code-at:EVENT:N), whatever their
+ * table: the rule is checked, not mirrored. A code on FILEEND/FTPEND/HTTPEND,
+ * before START, is a download failure (exit 5, safe to retry) even when it
+ * comes from the update's table; a code on END is an update failure (exit 6)
+ * even when it is a download table's. Every third code of the seeds, each on
+ * the next of the four events in turn, over the three profiles. */
+static void run_code_at_case(const char *dir, int code, const char *event, const char *profile, enum mode mode)
+{
+	bool download = strcmp(event, "END") != 0;
+	int want_exit = download ? 5 : 6;
+	char fault[48], text[128];
+	struct qrun q;
+
+	snprintf(fault, sizeof(fault), "code-at:%s:%d", event, code);
+	print_message("code-at: %d on %s, %s %s, exit %d\n", code, event, profile, mode_names[mode], want_exit);
+	run_spec(&q, dir, &(struct run_spec){ profile, mode, fault, NULL, false });
+	snprintf(text, sizeof(text), "urc +QIND: \"FOTA\",\"%s\",%d\n", event, code);
+	if (!record_has(&q, text))
+		fail_run(&q, "the module did not report the code where the test put it");
+	qrun_assert_exit(&q, want_exit);
+	/* the code named: "error N: ..." from its table, or "unknown code N"
+	 * when the event's tables do not hold it (a 510 on HTTPEND) */
+	char known[32], unknown[32];
+	snprintf(known, sizeof(known), "error %d", code);
+	snprintf(unknown, sizeof(unknown), "unknown code %d", code);
+	if (!strstr(q.run.out, known) && !strstr(q.run.out, unknown) && !strstr(q.run.err, known) &&
+	    !strstr(q.run.err, unknown))
+		fail_run(&q, "the message does not name the module's code");
+	qrun_assert_says(&q, download ? "FAILED in download: " : "FAILED in update: ");
+	qrun_assert_says(&q, download ? "safe to retry" : "do not retry blindly");
+	qrun_assert_released(&q, "1-1");
+	qrun_clear(&q);
+}
+
+static void test_codes_in_every_phase(void **state)
+{
+	static const struct {
+		const char *event;
+		const char *profile;
+		enum mode mode;
+	} at[] = {
+		{ "FILEEND", "ec200u", M_FILE }, { "HTTPEND", "eg25", M_HTTP }, { "END", "ep06", M_UPLOAD },
+		{ "FTPEND", "ep06", M_FTP }, { "END", "ec200u", M_HTTP }, { "HTTPEND", "ep06", M_HTTP },
+		{ "END", "eg25", M_FTP }, { "FTPEND", "ec200u", M_FTP },
+	};
+	const char *dir = *state;
+	size_t before = n_cases, k = 0;
+
+	load_codes();
+	for (size_t i = 0; i < n_codes; i += 3) {
+		if (codes[i].code == 0)
+			continue;
+		run_code_at_case(dir, codes[i].code, at[k % QFOTA_N(at)].event, at[k % QFOTA_N(at)].profile,
+				 at[k % QFOTA_N(at)].mode);
+		k++;
+	}
+	printf("code-at: %zu runs\n", n_cases - before);
 }
 
 /* ---------------------------------------------------------------------------
@@ -389,6 +456,7 @@ struct target {
 static const struct target targets[] = {
 	{ "ec200u", M_FILE }, { "ec200u", M_FTP }, { "ec200u", M_HTTP }, { "eg25", M_UPLOAD }, { "eg25", M_HTTP },
 	{ "ep06", M_UPLOAD }, /* the EP06/EG06/EM06 guide's own module (issue 15) */
+	{ "ep06", M_HTTP },
 };
 
 struct misbehaviour {
@@ -590,6 +658,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_code_of_every_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_codes_in_every_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misbehaving_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals_in_every_phase, setup, teardown),
 	};

@@ -30,6 +30,8 @@ enum {
 
 /* The hub modules sit behind on ports like 1-4.2 (not in vm_profile_all()). */
 const struct vm_profile *vm_profile_hub(void);
+/* Qualcomm emergency download mode, 05c6:9008 (fault back-edl). */
+const struct vm_profile *vm_profile_edl(void);
 /* The 18-byte device descriptor. Returns 18 or -ENOSPC. */
 int vm_profile_device_descriptor(const struct vm_profile *p, uint8_t *buf, size_t cap);
 
@@ -56,7 +58,8 @@ struct vm_station;
 struct vmod {
 	struct vm_station *st;
 	size_t idx;
-	const struct vm_profile *profile;
+	const struct vm_profile *profile;         /* what it enumerates as now */
+	const struct vm_profile *quectel_profile; /* its own composition (profile unless back-edl) */
 	struct vm_model *model;
 	struct vm_pacing pacing;  /* link rate and turnaround apply here */
 	void *handler;            /* the VmUsbdevfs GObject */

@@ -245,6 +245,33 @@ static int h_qcfg(struct vm_model *m, int kind, const char *params)
 	return AT_ERROR;
 }
 
+/* AT+QURCCFG="urcport"[,"<port>"]: where URCs go (facts §7: usbat, usbmodem,
+ * uart1); another value: +CME ERROR: 50 [I]. */
+static int h_qurccfg(struct vm_model *m, int kind, const char *params)
+{
+	static const char *const ports[] = { "usbat", "usbmodem", "uart1" };
+	struct vm_args a;
+	if (kind == VM_CMD_TEST) {
+		info(m, "+QURCCFG: \"urcport\",(\"usbat\",\"usbmodem\",\"uart1\")");
+		return AT_OK;
+	}
+	if (kind != VM_CMD_WRITE || vm_args_parse(params, &a) < 0 || a.n < 1 || !a.a[0].quoted ||
+	    strcasecmp(a.a[0].text, "urcport") != 0)
+		return AT_ERROR;
+	if (a.n == 1) {
+		vm_outf(m, "\r\n+QURCCFG: \"urcport\",\"%s\"\r\n", m->st.urcport);
+		return AT_OK;
+	}
+	if (a.n != 2 || !a.a[1].quoted)
+		return CME_INCORRECT_PARAMS;
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (strcasecmp(a.a[1].text, ports[i]) == 0) {
+			snprintf(m->st.urcport, sizeof(m->st.urcport), "%s", ports[i]);
+			return AT_OK;
+		}
+	return CME_INCORRECT_PARAMS;
+}
+
 /* AT+QICSGP=<cid>[,<type>,<APN>,<user>,<pass>[,<auth>]] (EC200U note example). */
 static int h_qicsgp(struct vm_model *m, int kind, const char *params)
 {
@@ -312,7 +339,7 @@ static const struct {
 	{ "+GMI", h_cgmi },      { "+CGMM", h_cgmm },    { "+GMM", h_cgmm },
 	{ "+CSUB", h_csub },     { "+CPIN", h_cpin },    { "+CMEE", h_cmee },
 	{ "+CFUN", h_cfun },     { "+IFC", h_ifc },      { "+QCFG", h_qcfg },
-	{ "+QICSGP", h_qicsgp }, { "+QFOTADL", h_fota }, { "+QFUPL", h_qfupl },
+	{ "+QURCCFG", h_qurccfg }, { "+QICSGP", h_qicsgp }, { "+QFOTADL", h_fota }, { "+QFUPL", h_qfupl },
 	{ "+QFLST", h_qflst },   { "+QFDEL", h_qfdel },  { "+QFLDS", h_qflds },
 };
 

@@ -13,6 +13,7 @@ static const struct {
 	int arg;               /* 0 none, 1 required, 2 optional */
 } faults[] = {
 	{ "code", VM_FAULT_CODE, 1 },
+	{ "code-at", VM_FAULT_CODE_AT, 1 },
 	{ "error", VM_FAULT_CMD_ERROR, 0 },
 	{ "cme", VM_FAULT_CME_ERROR, 1 },
 	{ "unplug-byte", VM_FAULT_UNPLUG_BYTE, 1 },
@@ -37,6 +38,12 @@ static const struct {
 	{ "no-drain", VM_FAULT_NO_DRAIN, 0 },
 	{ "ack-strict", VM_FAULT_ACK_STRICT, 0 },
 	{ "ack-lossy", VM_FAULT_ACK_LOSSY, 0 },
+	{ "back-edl", VM_FAULT_BACK_EDL, 0 },
+	{ "urcport-modem", VM_FAULT_URCPORT_MODEM, 0 },
+	{ "urc-mixed", VM_FAULT_URC_MIXED, 0 },
+	{ "restore", VM_FAULT_RESTORE, 0 },
+	{ "updating-zero", VM_FAULT_UPDATING_ZERO, 0 },
+	{ "steps-irregular", VM_FAULT_STEPS_IRREGULAR, 0 },
 	{ "field", VM_FAULT_FIELD, 0 },
 };
 
@@ -50,7 +57,11 @@ const char *vm_fault_kind_to_string(enum vm_fault_kind k)
 	return "?";
 }
 
-/* Grammar: NAME | NAME ":" DECIMAL. Arguments: code 1..999, cme 0..9999,
+static const char *const events[] = { [VM_FE_FILEEND] = "FILEEND", [VM_FE_FTPEND] = "FTPEND",
+				       [VM_FE_HTTPEND] = "HTTPEND", [VM_FE_END] = "END" };
+
+/* Grammar: NAME | NAME ":" DECIMAL | "code-at:" EVENT ":" DECIMAL.
+ * Arguments: code and code-at 1..999, cme 0..9999,
  * unplug-byte >= 0, unplug-update 0..100, hostile 1..1000. */
 int vm_fault_parse(const char *spec, struct vm_fault *ret)
 {
@@ -62,6 +73,17 @@ int vm_fault_parse(const char *spec, struct vm_fault *ret)
 		if (strlen(faults[i].name) != nlen || strncmp(spec, faults[i].name, nlen) != 0)
 			continue;
 		long arg = 0;
+		enum vm_fault_event at = VM_FE_NONE;
+		if (faults[i].kind == VM_FAULT_CODE_AT && colon) {
+			const char *c2 = strchr(colon + 1, ':');
+			for (size_t e = VM_FE_FILEEND; c2 && e <= VM_FE_END; e++)
+				if (strlen(events[e]) == (size_t)(c2 - colon - 1) &&
+				    strncmp(colon + 1, events[e], (size_t)(c2 - colon - 1)) == 0)
+					at = (enum vm_fault_event)e;
+			if (at == VM_FE_NONE)
+				return -EINVAL;
+			colon = c2;
+		}
 		if (faults[i].arg != 2 && faults[i].arg != !!colon)
 			return -EINVAL;
 		if (colon) {
@@ -71,7 +93,8 @@ int vm_fault_parse(const char *spec, struct vm_fault *ret)
 			if (errno || end == colon + 1 || *end || arg < 0)
 				return -EINVAL;
 		}
-		if ((faults[i].kind == VM_FAULT_CODE && (arg < 1 || arg > 999)) ||
+		if (((faults[i].kind == VM_FAULT_CODE || faults[i].kind == VM_FAULT_CODE_AT) &&
+		     (arg < 1 || arg > 999)) ||
 		    (faults[i].kind == VM_FAULT_CME_ERROR && arg > 9999) ||
 		    (faults[i].kind == VM_FAULT_UNPLUG_UPDATE && arg > 100) ||
 		    (faults[i].kind == VM_FAULT_HOSTILE && (arg < 1 || arg > 1000)) ||
@@ -79,6 +102,7 @@ int vm_fault_parse(const char *spec, struct vm_fault *ret)
 			return -EINVAL;
 		ret->kind = faults[i].kind;
 		ret->arg = arg;
+		ret->at = at;
 		return 0;
 	}
 	return -EINVAL;

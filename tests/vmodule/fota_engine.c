@@ -39,6 +39,13 @@ static void at(struct vm_model *m, enum vm_fota_step step, uint64_t due)
 	m->fota.due_ns = due;
 }
 
+/* command_ms from now: the module's own delay, counted as its time */
+static uint64_t after_command(struct vm_model *m)
+{
+	m->st.module_command_ms += m->pacing.command_ms;
+	return m->now_ns + ms(m->pacing.command_ms);
+}
+
 enum phase { PH_FILEEND, PH_URLEND, PH_END };
 
 /* Fault code:<n> lands in the phase whose table holds n: data call 1-22 and
@@ -47,7 +54,18 @@ enum phase { PH_FILEEND, PH_URLEND, PH_END };
  * (502-546 ...) at END. 0 if the fault does not apply to this phase. */
 static int fault_code(const struct vm_model *m, enum phase ph)
 {
-	const struct vm_fault *f = vm_fault_find(m, VM_FAULT_CODE);
+	const struct vm_fault *f = vm_fault_find(m, VM_FAULT_CODE_AT);
+	if (f) {
+		/* code-at:EVENT:N: the test says where, whatever table N is from; an
+		 * event this mode does not have: nothing */
+		enum vm_fota_mode md = m->fota.mode;
+		bool here = (f->at == VM_FE_FILEEND && ph == PH_FILEEND && md == VM_FM_FILE) ||
+			    (f->at == VM_FE_FTPEND && ph == PH_URLEND && md == VM_FM_FTP) ||
+			    (f->at == VM_FE_HTTPEND && ph == PH_URLEND && md == VM_FM_HTTP) ||
+			    (f->at == VM_FE_END && ph == PH_END);
+		return here ? (int)f->arg : 0;
+	}
+	f = vm_fault_find(m, VM_FAULT_CODE);
 	if (!f)
 		return 0;
 	int c = (int)f->arg;
@@ -155,7 +173,7 @@ int vm_fota_command(struct vm_model *m, int kind, const char *params)
 	fo->have_digest = false;
 	m->st.fota_end_code = -1;
 	m->busy = true;   /* OK comes command_ms later; input waits */
-	at(m, VM_FS_OK, m->now_ns + ms(m->pacing.command_ms));
+	at(m, VM_FS_OK, after_command(m));
 	return AT_DEFER;
 }
 
@@ -173,7 +191,7 @@ static void after_download(struct vm_model *m)
 		else
 			vm_reboot_request(m, VM_BOOT_UPDATE);
 	} else {
-		at(m, VM_FS_START, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_START, after_command(m));
 	}
 }
 
@@ -234,7 +252,7 @@ size_t vm_fota_data(struct vm_model *m, const uint8_t *data, size_t len)
 			vm_urc(m, "DOWNLOADING", fo->k * 100 / fo->dl_max, fo->k);
 		}
 	if (fo->received == fo->length) {
-		at(m, VM_FS_FILEEND, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_FILEEND, after_command(m));
 		if (take == want && len > want) {
 			file_end(m, 564);
 			return len;
@@ -289,6 +307,10 @@ static int package_code(struct vm_model *m)
  * steps when URCs are off (so unplug-update still has a moment to act). */
 static int update_steps(const struct vm_model *m)
 {
+	/* steps-irregular: the official figure's 8,16,...,50,58,66,...,91 is
+	 * k*100/12; its last step (100) is silent, END follows 91 */
+	if (m->fota.up_max && vm_fault_find(m, VM_FAULT_STEPS_IRREGULAR))
+		return 12;
 	return m->fota.up_max ? m->fota.up_max : 20;
 }
 
@@ -301,11 +323,11 @@ static void step_ok(struct vm_model *m)
 		/* the host waits for FILESTART (EC200U note example); data before it is
 		 * NAKed rather than read as commands [I] */
 		m->busy = true;
-		at(m, VM_FS_FILESTART, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_FILESTART, after_command(m));
 		break;
 	case VM_FM_FTP:
 	case VM_FM_HTTP:
-		at(m, VM_FS_DLSTART, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_DLSTART, after_command(m));
 		break;
 	case VM_FM_LOCAL: {
 		struct vm_ufs_file *f = vm_ufs_find(m, fo->local_name);
@@ -382,6 +404,7 @@ static void step_downloading(struct vm_model *m)
 		fo->due_ns = fo->phase_ns + (fo->k < n ? total * (uint64_t)(fo->k + 1) / (uint64_t)n : total);
 		return;
 	}
+	m->st.module_download_ms += (m->now_ns - fo->phase_ns) / NS_PER_MS;
 	vm_urc(m, fo->mode == VM_FM_FTP ? "FTPEND" : "HTTPEND", fo->dl_code, 0);
 	if (fo->dl_code)
 		done(m);
@@ -402,10 +425,14 @@ static void step_start(struct vm_model *m)
 		      (fo->end_code >= 540 && fo->end_code <= 546) || fo->end_code == 502;
 	fo->fail_after = midway ? steps / 2 : 0;
 	fo->k = 0;
+	fo->restore_k = 0;
 	fo->phase_ns = m->now_ns;
+	/* EG18 (real): "UPDATING",0 right after START */
+	if (fo->up_max && vm_fault_find(m, VM_FAULT_UPDATING_ZERO))
+		vm_urc(m, "UPDATING", 0, 0);
 	uint64_t total = ms(m->pacing.update_ms);
 	if (fo->end_code && fo->fail_after == 0)
-		at(m, VM_FS_UPDATING, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_UPDATING, after_command(m));
 	else
 		at(m, VM_FS_UPDATING, fo->phase_ns + total / (uint64_t)steps);
 }
@@ -413,6 +440,7 @@ static void step_start(struct vm_model *m)
 static void step_end(struct vm_model *m)
 {
 	struct vm_fota *fo = &m->fota;
+	m->st.module_update_ms += (m->now_ns - fo->phase_ns) / NS_PER_MS;
 	if (fo->end_code == 0 && vm_fault_find(m, VM_FAULT_REBOOT_NO_END)) {
 		/* the update succeeded but END is never sent: only a reboot shows it */
 		snprintf(m->pending_revision, sizeof(m->pending_revision), "%s", fo->digest.info.to);
@@ -456,12 +484,22 @@ static void step_updating(struct vm_model *m)
 			return;
 		}
 		fo->k++;
-		if (fo->up_max)
+		bool silent = pct == 100 && vm_fault_find(m, VM_FAULT_STEPS_IRREGULAR);
+		if (fo->up_max && !silent)
 			vm_urc(m, "UPDATING", pct, fo->k);
 		uint64_t total = ms(m->pacing.update_ms);
 		fo->due_ns = fo->k < limit ?
 				     fo->phase_ns + total * (uint64_t)(fo->k + 1) / (uint64_t)steps :
 				     m->now_ns;
+		return;
+	}
+	/* BG96 DFOTA guide: RESTORE,<percent> ("copying the upgraded firmware to
+	 * the original partition from backup partition") before END; shown here
+	 * for every profile under the fault, in five steps of its own [I] */
+	if (fo->end_code == 0 && fo->restore_k < 5 && vm_fault_find(m, VM_FAULT_RESTORE)) {
+		fo->restore_k++;
+		vm_urc(m, "RESTORE", fo->restore_k * 20, 0);
+		fo->due_ns = m->now_ns + ms(m->pacing.update_ms) / 10;
 		return;
 	}
 	step_end(m);
@@ -498,7 +536,7 @@ uint64_t vm_fota_next_ns(const struct vm_model *m)
 void vm_fota_back(struct vm_model *m)
 {
 	if (m->fota.step == VM_FS_WAIT_REBOOT && m->boot == VM_BOOT_UPDATE)
-		at(m, VM_FS_START, m->now_ns + ms(m->pacing.command_ms));
+		at(m, VM_FS_START, after_command(m));
 }
 
 /* AT+CFUN=1,1. Waiting for a manual reboot (upgrade_mode 0): reboot into the

@@ -13,6 +13,10 @@ static const char *const garbage[] = {
 	"+QIND: \"FOTA\"\"",
 	"@@~~ %GARBAGE% ~~@@",
 	"\x00\x1b[0m\x00",
+	/* a console's control bytes and terminal escapes: cursor moves, a title,
+	 * a screen clear, backspaces, a bell, DEL, a bare CR mid-line, C1 CSI */
+	"\x1b[2J\x1b[H\x1b]0;FOTA\x07\x08\x08\x7f\x0bjunk\rOK",
+	"\x9b""31m\x1b(0q\x1b(B\x05\x0e\x0f\x1a",
 };
 
 /* What a hostile module (or a hostile device that says it is one) prints:
@@ -27,7 +31,7 @@ static const char *const hostile[] = {
 
 void vm_urc(struct vm_model *m, const char *event, int value, int progress_index)
 {
-	const struct vm_fault *hf = vm_fault_find(m, VM_FAULT_HOSTILE);
+	const struct vm_fault *hf = strcmp(m->st.urcport, "usbat") == 0 ? vm_fault_find(m, VM_FAULT_HOSTILE) : NULL;
 
 	if (hf && m->st.urcs_sent == 0)
 		for (int i = 0; i < hf->arg; i++) {
@@ -36,11 +40,18 @@ void vm_urc(struct vm_model *m, const char *event, int value, int progress_index
 			vm_outs(m, "\r\n");
 		}
 	bool space = vm_fault_find(m, VM_FAULT_QUIRK_SPACE) != NULL;
+	/* EC200U note 3.3.1.2 (HTTP example): the download phase canonical, the
+	 * update phase `"FOTA", "START"`, `"FOTA", "UPDATING", 1`: two firmware
+	 * parts, two printers, one sequence. */
+	if (vm_fault_find(m, VM_FAULT_URC_MIXED) &&
+	    (strcmp(event, "START") == 0 || strcmp(event, "UPDATING") == 0 ||
+	     strcmp(event, "RESTORE") == 0 || strcmp(event, "END") == 0))
+		space = true;
 	bool progress = progress_index > 0;
 	char name[32];
 	char line[96];
 
-	if (vm_fault_find(m, VM_FAULT_GARBAGE)) {
+	if (vm_fault_find(m, VM_FAULT_GARBAGE) && strcmp(m->st.urcport, "usbat") == 0) {
 		const char *g = garbage[m->st.urcs_sent % QFOTA_ARRAY_SIZE(garbage)];
 		size_t glen = g[0] ? strlen(g) : 6;   /* the one starting with NUL is 6 bytes */
 		vm_outs(m, "\r\n");
@@ -74,9 +85,16 @@ void vm_urc(struct vm_model *m, const char *event, int value, int progress_index
 		n = (int)(q - line) + 3;
 		line[n] = '\0';
 	}
+	m->st.urcs_sent++;
+	/* AT+QURCCFG="urcport": one port gets the URCs; another than the AT
+	 * interface (usbat): nothing here (facts §7) */
+	if (strcmp(m->st.urcport, "usbat") != 0) {
+		m->st.lost_urcport++;
+		vm_log(m, "urc-elsewhere", line, (size_t)n);
+		return;
+	}
 	vm_outs(m, "\r\n");
 	vm_out(m, line, (size_t)n);
 	vm_outs(m, "\r\n");
-	m->st.urcs_sent++;
 	vm_log(m, "urc", line, (size_t)n);
 }

@@ -33,14 +33,15 @@ static void usage(FILE *f)
 	      "  -b, --port-base PORT   first port: 1-1 gives 1-1, 1-2, ...; 1-4. gives 1-4.1, 1-4.2, ...\n"
 	      "                         (after 1-4.31 the next hub: 1-5.1, ...)\n"
 	      "                         behind a hub (default 1-1)\n"
-	      "  -P, --pace NAME        fast (default), demo, usb2\n"
+	      "  -P, --pace NAME        fast (default), demo, usb2, field[:FACTOR] (real figures / FACTOR)\n"
 	      "  -f, --fault SPEC       fault for every module; N=SPEC for module N only (1 = first)\n"
 	      "                         SPEC: code:505 error cme:3 unplug-byte:N unplug-update:P no-end\n"
 	      "                         end-no-reboot reboot-no-end garbage truncated quirk-space\n"
 	      "                         quirk-downloading quirk-httppend quirk-percent other-port\n"
-	      "                         never-back imei-change nak hostile:N\n"
-	      "                         field realism: boot-silent[:MS] strict-syntax cache-ufs;\n"
-	      "                         field = all of them\n"
+	      "                         never-back imei-change nak hostile:N code-at:EVENT:N back-edl\n"
+	      "                         field realism: boot-silent[:MS] strict-syntax cache-ufs\n"
+	      "                         no-drain ack-strict ack-lossy urcport-modem urc-mixed restore\n"
+	      "                         updating-zero steps-irregular; field = all but ack-lossy\n"
 	      "  -u, --url URL=FILE[:CODE]  URL the modules can \"download\" FILE from (CODE: fail with it)\n"
 	      "  -U, --ufs-path DIR     where AT+QFOTADL finds UFS files (default: the profile's, /data/ufs)\n"
 	      "  -r, --record FILE      write what each module saw to FILE at the end\n"
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
 		case 'b': port_base = optarg; break;
 		case 'P':
 			if (!vm_pacing_preset(optarg, &cfg.pacing))
-				return bad("unknown pace '%s' (fast, demo, usb2)", optarg);
+				return bad("unknown pace '%s' (fast, demo, usb2, field[:FACTOR])", optarg);
 			break;
 		case 'f': {
 			const char *eq = strchr(optarg, '='), *spec = optarg;
@@ -394,6 +395,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	fflush(NULL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	child = fork();
 	if (child < 0) {
 		perror("vmodule: fork");
@@ -473,6 +476,7 @@ int main(int argc, char **argv)
 		usleep(50000);
 	}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (record) {
 		FILE *f = fopen(record, "w");
 		if (!f) {
@@ -481,6 +485,10 @@ int main(int argc, char **argv)
 				rc = 1;
 		} else {
 			vm_station_write_records(st, f);
+			/* the command's wall time (fork to exit), beside each module's
+			 * own time (module_ms): what the command added is the rest */
+			fprintf(f, "runner command_wall_ms %lld\n",
+				(long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 			fclose(f);
 		}
 	}

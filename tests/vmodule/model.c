@@ -24,6 +24,12 @@ static const struct vm_fault field_faults[] = {
 	{ VM_FAULT_CACHE_UFS, 0 },
 	{ VM_FAULT_NO_DRAIN, 0 },
 	{ VM_FAULT_ACK_STRICT, 0 },
+	{ VM_FAULT_URCPORT_MODEM, 0 },
+	{ VM_FAULT_URC_MIXED, 0 },
+	{ VM_FAULT_RESTORE, 0 },
+	{ VM_FAULT_UPDATING_ZERO, 0 },
+	{ VM_FAULT_STEPS_IRREGULAR, 0 },
+	{ VM_FAULT_GARBAGE, 0 },
 };
 
 const struct vm_fault *vm_fault_find(const struct vm_model *m, enum vm_fault_kind k)
@@ -252,6 +258,7 @@ static void do_reboot(struct vm_model *m)
 	}
 	m->presence = VM_REBOOTING;
 	m->back_ns = m->now_ns + m->pacing.reboot_ms * NS_PER_MS;
+	m->st.module_reboot_ms += m->pacing.reboot_ms;
 }
 
 /* Another IMEI: the last three digits change (fault imei-change). */
@@ -278,10 +285,17 @@ static void come_back(struct vm_model *m)
 			snprintf(m->port, sizeof(m->port), "%s", m->other_port);
 		if (vm_fault_find(m, VM_FAULT_IMEI_CHANGE))
 			change_imei(m);
+		/* back-edl: the boot found no firmware it could start (a flash
+		 * gone wrong): the boot ROM's download mode, which prints nothing */
+		if (vm_fault_find(m, VM_FAULT_BACK_EDL)) {
+			m->edl = true;
+			vm_fota_reset(m);
+		}
 	}
 	/* boot-silent: the port takes bytes but answers nothing until it has
 	 * booted (also the updater's: it sends no RDY, facts §2.2 [I]) */
 	m->silent_until_ns = m->now_ns + boot_silence_ns(m);
+	m->st.module_boot_ms += boot_silence_ns(m) / NS_PER_MS;
 	m->st.last_ready_ms = m->silent_until_ns / NS_PER_MS;
 	if (m->boot == VM_BOOT_NORMAL) {
 		if (m->pending_revision[0]) {
@@ -453,6 +467,11 @@ const char *vm_model_port(const struct vm_model *m)
 	return m->port;
 }
 
+bool vm_model_in_edl(const struct vm_model *m)
+{
+	return m->edl;
+}
+
 void vm_model_usb_event(struct vm_model *m, enum vm_usb_event ev, long arg)
 {
 	switch (ev) {
@@ -536,6 +555,19 @@ void vm_model_write_record(const struct vm_model *m, FILE *out)
 	fprintf(out, "%s lost_ack_window %u\n", p, s.lost_ack_window);
 	fprintf(out, "%s ack_naks %u\n", p, s.ack_naks);
 	fprintf(out, "%s last_ready_ms %llu\n", p, (unsigned long long)s.last_ready_ms);
+	uint64_t flash_ms = m->pacing.flash_bytes_per_sec ?
+				    s.package_bytes * 1000 / m->pacing.flash_bytes_per_sec : 0;
+	fprintf(out, "%s module_reboot_ms %llu\n", p, (unsigned long long)s.module_reboot_ms);
+	fprintf(out, "%s module_boot_ms %llu\n", p, (unsigned long long)s.module_boot_ms);
+	fprintf(out, "%s module_command_ms %llu\n", p, (unsigned long long)s.module_command_ms);
+	fprintf(out, "%s module_download_ms %llu\n", p, (unsigned long long)s.module_download_ms);
+	fprintf(out, "%s module_flash_ms %llu\n", p, (unsigned long long)flash_ms);
+	fprintf(out, "%s module_update_ms %llu\n", p, (unsigned long long)s.module_update_ms);
+	fprintf(out, "%s module_ms %llu\n", p,
+		(unsigned long long)(s.module_reboot_ms + s.module_boot_ms + s.module_command_ms +
+				     s.module_download_ms + flash_ms + s.module_update_ms));
+	fprintf(out, "%s urcport %s\n", p, s.urcport);
+	fprintf(out, "%s lost_urcport %u\n", p, s.lost_urcport);
 	fprintf(out, "%s urcs_sent %u\n", p, s.urcs_sent);
 	fprintf(out, "%s package_bytes %llu\n", p, (unsigned long long)s.package_bytes);
 	fprintf(out, "%s package_sha256 %s\n", p, s.package_sha256);
@@ -614,10 +646,14 @@ struct vm_model *vm_model_new(const struct vm_model_config *cfg, uint64_t now_ns
 	m->fota.step = VM_FS_IDLE;
 	/* power-on is an enumeration too (boot-silent): RDY when it has booted */
 	m->silent_until_ns = now_ns + boot_silence_ns(m);
+	m->st.module_boot_ms += boot_silence_ns(m) / NS_PER_MS;
 	if (m->silent_until_ns > now_ns)
 		m->boot_urc_ns = m->silent_until_ns;
 	vm_at_reset(m);
 	m->fota_cid = 1;
+	/* kept across reboots (the harsher reading: facts are silent) */
+	copy_str(m->st.urcport, sizeof(m->st.urcport),
+		 vm_fault_find(m, VM_FAULT_URCPORT_MODEM) ? "usbmodem" : "usbat");
 	snprintf(m->fota_path, sizeof(m->fota_path), "UFS");
 	/* cache-ufs: firmware that keeps UFS under /cache/ufs (EG18, RM500; facts §3.5) */
 	if (!cfg->ufs_dir && vm_fault_find(m, VM_FAULT_CACHE_UFS))

@@ -51,7 +51,9 @@ struct vm_pacing {
 };
 
 /* Named pacing sets: "fast" (tests), "demo" (visible but short), "usb2"
- * (benchmarks: 40 MB/s link with a per-transfer turnaround). false if unknown. */
+ * (benchmarks: 40 MB/s link with a per-transfer turnaround), "field[:FACTOR]"
+ * (real figures, every duration divided and every rate multiplied by FACTOR,
+ * 1..100000, default 1). false if unknown. */
 bool vm_pacing_preset(const char *name, struct vm_pacing *ret);
 
 enum vm_fault_kind {
@@ -87,13 +89,27 @@ enum vm_fault_kind {
 	                         * has read that 'A' */
 	VM_FAULT_ACK_LOSSY,     /* ... or data past the window is lost (a UART without flow control);
 	                         * a short upload ends after <timeout> with +QFUPL: <got>,<xor> */
+	VM_FAULT_CODE_AT,       /* code-at:EVENT:N: N on EVENT (FILEEND, FTPEND, HTTPEND, END), whatever
+	                         * its table; arg = N, at = the event */
+	VM_FAULT_BACK_EDL,      /* the first reboot comes back as Qualcomm emergency download mode
+	                         * (05c6:9008, no AT port) and stays so */
+	VM_FAULT_URCPORT_MODEM, /* factory default AT+QURCCFG="urcport" is "usbmodem": FOTA URCs go to
+	                         * the modem interface, not the AT one (chan_dongle note, facts §7) */
+	VM_FAULT_URC_MIXED,     /* download URCs canonical, from START on `"FOTA", "START"` (EC200U
+	                         * note 3.3.1.2 HTTP example: both forms in one sequence) */
+	VM_FAULT_RESTORE,       /* RESTORE,20..100 between the last UPDATING and END (BG96 guide) */
+	VM_FAULT_UPDATING_ZERO, /* UPDATING,0 right after START (EG18, real; facts §2.4) */
+	VM_FAULT_STEPS_IRREGULAR, /* UPDATING 8,16,25,...,91 then END, no 100 (official figure) */
 	VM_FAULT_FIELD,         /* every field fault at once (vm_fault_parse expands nothing:
 	                         * vm_fault_find answers for each field kind) */
 };
 
+enum vm_fault_event { VM_FE_NONE, VM_FE_FILEEND, VM_FE_FTPEND, VM_FE_HTTPEND, VM_FE_END };
+
 struct vm_fault {
 	enum vm_fault_kind kind;
 	long arg;
+	enum vm_fault_event at;    /* code-at only */
 };
 
 /* Parses a fault spec: "code:505", "error", "cme:3", "unplug-byte:1000",
@@ -164,6 +180,9 @@ enum vm_presence vm_model_presence(const struct vm_model *m);
 unsigned vm_model_departures(const struct vm_model *m);
 /* The port the module is (or will come back) on. */
 const char *vm_model_port(const struct vm_model *m);
+/* Addition (adapter): whether the module shows itself as Qualcomm emergency
+ * download mode now (fault back-edl) instead of its profile's composition. */
+bool vm_model_in_edl(const struct vm_model *m);
 
 /* What the adapter tells the model about the USB side, for its record. */
 enum vm_usb_event {
@@ -192,6 +211,12 @@ struct vm_model_stats {
 	unsigned lost_ack_window;  /* QFUPL bytes lost past the ACK window (ack-lossy) */
 	unsigned ack_naks;         /* QFUPL writes refused until an 'A' was read (ack-strict) */
 	uint64_t last_ready_ms;    /* CLOCK_MONOTONIC ms when it last came back and answered again */
+	/* the module's own time (what no host can shorten), ms: reboots, boot
+	 * silence, the command delays, URL downloads, START..END; the flash's
+	 * share of a transfer is package_bytes / flash rate (record) */
+	unsigned lost_urcport;     /* FOTA URCs sent to a port other than usbat (AT+QURCCFG="urcport") */
+	char urcport[16];          /* AT+QURCCFG="urcport" now */
+	uint64_t module_reboot_ms, module_boot_ms, module_command_ms, module_download_ms, module_update_ms;
 	unsigned urcs_sent;        /* +QIND: "FOTA" lines sent */
 	uint64_t package_bytes;    /* package bytes received (FILE data or QFUPL upload) */
 	char package_sha256[65];   /* SHA-256 (GLib GChecksum) of those bytes, hex */

@@ -72,6 +72,7 @@ struct vm_fota {
 	uint64_t phase_ns;           /* start of the timed phase */
 	int dl_code;                 /* FTPEND/HTTPEND/FILEEND <err> */
 	int end_code;                /* END <err> */
+	int restore_k;               /* RESTORE URCs sent (fault restore) */
 	int fail_after;              /* UPDATING URCs before a failing END */
 	char url[260];
 	char local_name[VM_FILENAME_MAX + 1];
@@ -83,6 +84,7 @@ struct vm_fota {
 
 struct vm_model {
 	const struct vm_profile *profile;
+	bool edl;                    /* back-edl: back as 05c6:9008, for good */
 	char first_port[32], port[32], other_port[32];
 	char imei[32], revision[64], initial_revision[64], pending_revision[64];
 	char ufs_dir[64];            /* where AT+QFOTADL finds UFS files ("" none) */

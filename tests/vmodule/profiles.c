@@ -125,6 +125,22 @@ static const struct vm_profile hub = {
 	.at_interface = 0xff,
 };
 
+/* Qualcomm emergency download mode (QDL/EDL, 05c6:9008): the boot ROM's
+ * Sahara/Firehose port, what a Qualcomm module with no bootable firmware
+ * shows (facts §1.4: RM500Q's QDL interface ff/ff/10 is another path to the
+ * same mode). One vendor interface, two bulk endpoints, no AT port; the
+ * strings are those of the "QUSB__BULK" device [I]. */
+static const struct vm_profile edl = {
+	.name = "edl",
+	.vid = 0x05c6, .pid = 0x9008, .bcd_device = 0x0000, .bcd_usb = 0x0200,
+	.dev_class = 0x00, .dev_subclass = 0x00, .dev_proto = 0x00, .ep0_max_packet = 64,
+	.manufacturer = "Qualcomm CDMA Technologies MSM", .product = "QUSB__BULK", .serial = NULL,
+	.config_attributes = 0xa0, .max_power_2ma = 1,
+	.n_interfaces = 1,
+	.interfaces = { IF1(0xff, 0xff, 0xff, NULL, 2, EP_BULK(0x81), EP_BULK(0x01)) },
+	.at_interface = 0xff,
+};
+
 static const struct vm_profile *const all[] = { &ec200u, &eg25, &ep06, NULL };
 
 const struct vm_profile *vm_profile_find(const char *name)
@@ -143,6 +159,11 @@ const struct vm_profile *const *vm_profile_all(void)
 const struct vm_profile *vm_profile_hub(void)
 {
 	return &hub;
+}
+
+const struct vm_profile *vm_profile_edl(void)
+{
+	return &edl;
 }
 
 /* [I] CDC-ECM needs class-specific descriptors after its control interface

@@ -217,6 +217,7 @@ static struct vmod *vmod_new(struct vm_station *st, const struct vm_profile *p)
 	mod->st = st;
 	mod->lane = st->n_lanes ? st->next_lane++ % st->n_lanes : 0;
 	mod->profile = p;
+	mod->quectel_profile = p;
 	mod->model_next_ns = VM_NEVER;
 	mod->handler = vm_usbdevfs_new(mod);
 	return mod;
@@ -453,6 +454,8 @@ static bool sync_bus(struct vmod *mod, pthread_mutex_t *lock)
 		owner = port_owner(st, port);
 		if (owner && owner != mod)
 			return false; /* [I] port taken: it stays off the bus */
+		/* the composition it enumerates with now (back-edl: 05c6:9008) */
+		mod->profile = vm_model_in_edl(mod->model) ? vm_profile_edl() : mod->quectel_profile;
 		if (bus_enter(mod, port) < 0) {
 			fprintf(stderr, "vmodule: module %zu could not come back on %s\n", mod->idx, port);
 			return false;

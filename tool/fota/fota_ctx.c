@@ -50,8 +50,18 @@ int fota_fail_code(struct fota_ctx *c, enum urc_event event, int code)
 {
 	struct codes_explanation e;
 	char text[CODES_FORMAT_MAX];
+	int r = codes_explain(c->family, event, code, &e);
 
-	if (codes_explain(c->family, event, code, &e) < 0 || codes_explanation_format(&e, text, sizeof(text)) < 0)
+	if (r == 0 && event == URC_EVENT_END && c->update_started && e.phase != CODES_PHASE_UPDATE) {
+		/* A download table's code on END after START (a 701 there): the
+		 * updater had begun, so the firmware may have been touched; the words
+		 * say so, as the exit code does (6), never "safe to retry". Without
+		 * START (Quectel's scripts: END,701 once the network is cut, facts
+		 * §4.1) the table's download phase stands. */
+		e.phase = CODES_PHASE_UPDATE;
+		e.retry_safe = false;
+	}
+	if (r < 0 || codes_explanation_format(&e, text, sizeof(text)) < 0)
 		snprintf(text, sizeof(text), "the module reported error %d", code);
 	return fota_fail(c, -EIO, code, "%s", text);
 }

@@ -74,6 +74,40 @@ static int poll_module(struct fota_ctx *c, unsigned ms)
 	return -ENODEV;
 }
 
+/* What is on the port after a reboot, when it is not the module qfota can
+ * claim: Qualcomm emergency download mode (05c6:9008: the boot found no
+ * firmware to start), another USB composition (another PID or interface
+ * layout, as after AT+QCFG="usbnet"/"usbcfg"), or another device. Named, with
+ * what to do; -ENODEV (exit 7: came back as another). */
+static int fail_came_back_as(struct fota_ctx *c, const char *port, int r)
+{
+	struct usbxfer_module m;
+	int d = r == -EACCES || r == -EBUSY ? 0 : usbxfer_port_describe(port, &m);
+
+	if (d == -ENOENT) /* gone again while it was being claimed (seen under load: -EIO) */
+		return fota_fail(c, -ENODEV, -1, "the module came back on %s and left again before it could be "
+				 "claimed (%s); check it with qfota info --port %s", port, qfota_strerror(r), port);
+	if (r == -EACCES || r == -EBUSY || d < 0)
+		return fota_fail(c, r, -1, "the module came back on %s but cannot be claimed: %s", port,
+				 qfota_strerror(r));
+	if (m.vid == 0x05c6 && m.pid == 0x9008)
+		return fota_fail(c, -ENODEV, -1,
+				 "the module came back on %s as 05c6:9008, Qualcomm emergency download mode (QDL/EDL): "
+				 "its firmware does not start. qfota cannot help it further: flash the full firmware "
+				 "for %s with Quectel's QFlash or QFirehose, then check it with qfota info --port %s",
+				 port, c->res->model[0] ? c->res->model : "this module", port);
+	if (m.vid == 0x2c7c)
+		return fota_fail(c, -ENODEV, -1,
+				 "the module came back on %s as %04x:%04x (%s), another USB composition with no AT port "
+				 "qfota can use%s%s (as after AT+QCFG=\"usbnet\" or \"usbcfg\"): the upgrade is not "
+				 "confirmed. Switch the composition back from a port that answers AT, then check "
+				 "the revision with qfota info --port %s", port, m.vid, m.pid, m.model_name,
+				 m.note[0] ? ": " : "", m.note, port);
+	return fota_fail(c, -ENODEV, -1,
+			 "another device, %04x:%04x, is on port %s where the module should have come back: the "
+			 "upgrade is not confirmed; find the module with qfota list", m.vid, m.pid, port);
+}
+
 /* The module left the bus: wait for it on the same port (or its peer), with
  * the reboot deadline, and claim it again. Sends nothing. */
 static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
@@ -114,8 +148,7 @@ static int follow_reboot(struct fota_ctx *c, enum fota_phase after)
 			return fail_cancelled(c);
 		if (qfota_now_ms() >= deadline ||
 		    (r != -ENOENT && r != -ENODEV && r != -EACCES && r != -EBUSY && r != -EIO))
-			return fota_fail(c, r, -1, "the module came back on %s but cannot be claimed: %s", port,
-					 qfota_strerror(r));
+			return fail_came_back_as(c, port, r);
 		sleep_ms(20);
 	}
 	/* The device claimed may be a later enumeration than the one the watch

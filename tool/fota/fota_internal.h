@@ -56,6 +56,7 @@ struct fota_ctx {
 	bool update_started;           /* START */
 	bool ended;                    /* END */
 	bool command_accepted;         /* AT+QFOTADL answered OK */
+	char urcport_restore[16];      /* the module's AT+QURCCFG="urcport" before qfota pointed it at usbat ("" none) */
 	int end_code;
 	int last_percent;
 	uint64_t t_last_report;        /* last FOTA URC, for the gap deadline */

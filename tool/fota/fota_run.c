@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,6 +210,80 @@ static int setup_pdp(struct fota_ctx *c)
 	return 0;
 }
 
+/* +QURCCFG: "urcport","<port>" -> port (facts §7: usbat, usbmodem, uart1, ...). */
+static bool parse_urcport(const char *info, char *port, size_t cap)
+{
+	const char *p = strstr(info, "+QURCCFG:");
+	const char *q, *e;
+
+	if (!p || !(q = strstr(p, "\"urcport\"")))
+		return false;
+	q += strlen("\"urcport\"");
+	q += strspn(q, " ");
+	if (*q++ != ',')
+		return false;
+	q += strspn(q, " ");
+	if (*q++ != '"' || !(e = strchr(q, '"')) || e == q || (size_t)(e - q) >= cap)
+		return false;
+	memcpy(port, q, (size_t)(e - q));
+	port[e - q] = '\0';
+	return true;
+}
+
+/* FOTA reports go to the one port AT+QURCCFG="urcport" names (facts §7; a
+ * chan_dongle note: an EC25's factory default was the modem port). qfota
+ * claims the AT port (usbat): if the reports would go elsewhere they are
+ * pointed here for the upgrade, and set back at the end (the setting may
+ * survive reboots: taken as if it does). A module that does not know the
+ * command (ERROR) is left as it is. */
+static int point_urcs(struct fota_ctx *c)
+{
+	struct at_response resp;
+	unsigned t = c->job->timeouts.command_ms;
+	char port[sizeof(c->urcport_restore)];
+	int r;
+
+	r = at_command(c->at, "AT+QURCCFG=\"urcport\"", t, &resp);
+	if (r == -EIO || (r == 0 && !parse_urcport(resp.info, port, sizeof(port))))
+		return 0;
+	if (r < 0)
+		return fota_fail(c, r, -1, "AT+QURCCFG=\"urcport\" got no answer: %s (--timeout-command)",
+				 qfota_strerror(r));
+	if (strcasecmp(port, "usbat") == 0)
+		return 0;
+	r = at_command(c->at, "AT+QURCCFG=\"urcport\",\"usbat\"", t, &resp);
+	if (r < 0)
+		return fota_fail(c, r, resp.cme, "the module sends its reports to %s, not to the AT port qfota "
+				 "holds, and refused AT+QURCCFG=\"urcport\",\"usbat\": %s", port,
+				 resp.cme >= 0 ? "+CME ERROR" : qfota_strerror(r));
+	snprintf(c->urcport_restore, sizeof(c->urcport_restore), "%s", port);
+	reporter_say(c->job->reporter, c->job->port, false,
+		     "the module's reports went to %s; pointed at the AT port (usbat) for the upgrade", port);
+	return 0;
+}
+
+/* Sets AT+QURCCFG="urcport" back, on the module as it is now (after the
+ * final reboot on success); says so when it cannot. */
+static void restore_urcs(struct fota_ctx *c)
+{
+	struct at_response resp;
+	int r = -ENODEV;
+
+	if (!c->urcport_restore[0])
+		return;
+	if (c->at) /* a link that is gone answers -ENODEV at once */
+		r = at_commandf(c->at, c->job->timeouts.command_ms, &resp, "AT+QURCCFG=\"urcport\",\"%s\"",
+				c->urcport_restore);
+	if (r < 0)
+		reporter_say(c->job->reporter, c->job->port, true,
+			     "could not set the module's report port back to %s (%s): set it with "
+			     "AT+QURCCFG=\"urcport\",\"%s\"", c->urcport_restore, qfota_strerror(r),
+			     c->urcport_restore);
+	else
+		reporter_say(c->job->reporter, c->job->port, false, "the module's reports go to %s again",
+			     c->urcport_restore);
+}
+
 int fota_job_check(const struct fota_job *job, struct report_result *res)
 {
 	struct fota_ctx c = { .job = job, .res = res, .package_fd = -1 };
@@ -264,9 +339,12 @@ int fota_run_held(const struct fota_job *job, struct fota_session *held, struct 
 		r = fota_upload(&c, job->upload_name ? job->upload_name : "dfota_update.bin");
 	}
 	if (r == 0 && job->source != FOTA_SOURCE_FOLLOW)
+		r = point_urcs(&c);
+	if (r == 0 && job->source != FOTA_SOURCE_FOLLOW)
 		r = fota_send_command(&c, size);
 	if (r == 0)
 		r = fota_follow(&c);
+	restore_urcs(&c);
 
 	/* The one way out: release the interface, give the driver back, unlock. */
 	fota_session_close(c.session);

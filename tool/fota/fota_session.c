@@ -25,11 +25,13 @@ struct fota_session {
 };
 
 /* One probe's wait: a module that has booted answers ATE0 in milliseconds;
- * one that is still booting drops the bytes (harsher than buffering them). */
+ * one that is still booting drops the bytes (harsher than buffering them).
+ * The wait grows with the time waited so far (an eighth of it, from
+ * READY_PROBE_MIN_MS to READY_PROBE_MS): what qfota adds after the module is
+ * ready stays a small part of its boot (field timing: 12 s boot, 60 s reboot,
+ * facts §5, §7), also when a test runs those times a hundred times faster. */
 #define READY_PROBE_MS 500u
-/* After a probe that needed retries: an answer to an earlier probe may still
- * be on its way; it is read here, not taken for the next command's. */
-#define READY_QUIET_MS 200u
+#define READY_PROBE_MIN_MS 50u
 
 /* Records a failure in res (message formatted), returns err. */
 static int session_fail(struct report_result *res, int err, const char *fmt, ...)
@@ -122,9 +124,41 @@ void fota_session_set_ready_ms(struct fota_session *s, unsigned ready_ms)
 	s->ready_ms = ready_ms;
 }
 
+/* Whether info holds a line of digits only (AT+CGSN's IMEI). */
+static bool has_digit_line(const char *info)
+{
+	for (const char *l = info; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+		size_t n = strspn(l, "0123456789");
+
+		if (n > 0 && (l[n] == '\n' || l[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* After a probe that needed retries, an answer to an earlier probe (a bare
+ * OK) may still be on its way and would be taken for the next command's.
+ * AT+CGSN's answer carries the IMEI, which no late ATE0 answer does: each
+ * bare OK is one late answer taken off, the IMEI says the two are in step.
+ * (Waiting for the port to stay quiet instead costs that quiet every time.) */
+static int ready_sync(struct fota_session *s, unsigned probes)
+{
+	struct at_response resp;
+	int r = -ETIMEDOUT;
+
+	for (unsigned i = 0; i <= probes; i++) {
+		r = at_command(s->at, "AT+CGSN", READY_PROBE_MS, &resp);
+		if (r == -EIO || (r == 0 && has_digit_line(resp.info)))
+			return 0; /* its own answer: no ATE0 answers with an error or an IMEI */
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+	return r == -ETIMEDOUT ? r : 0;
+}
+
 int fota_session_ready(struct fota_session *s)
 {
-	uint64_t deadline = qfota_now_ms() + s->ready_ms;
+	uint64_t t0 = qfota_now_ms(), deadline = t0 + s->ready_ms;
 	unsigned probes = 0;
 	int r;
 
@@ -135,17 +169,17 @@ int fota_session_ready(struct fota_session *s)
 			return -ETIMEDOUT;
 		if (usbxfer_cancel_requested())
 			return -ECANCELED;
+		uint64_t wait = (t - t0) / 8;
+
+		wait = wait < READY_PROBE_MIN_MS ? READY_PROBE_MIN_MS : wait > READY_PROBE_MS ? READY_PROBE_MS : wait;
 		probes++;
-		r = at_command(s->at, "ATE0",
-			       (unsigned)(deadline - t < READY_PROBE_MS ? deadline - t : READY_PROBE_MS), NULL);
+		r = at_command(s->at, "ATE0", (unsigned)(deadline - t < wait ? deadline - t : wait), NULL);
 		if (r == 0 || r == -EIO)
 			break; /* it answers (an ERROR is an answer too) */
 		if (r != -ETIMEDOUT)
 			return r;
 	}
-	for (int i = 0; probes > 1 && i < 10 && at_channel_poll(s->at, READY_QUIET_MS) > 0; i++)
-		; /* late answers to earlier probes */
-	return 0;
+	return probes > 1 ? ready_sync(s, probes) : 0;
 }
 
 /* "Quectel\nEC200U\nRevision: EC200UCNAAR03A15M08\n" (facts §2.2): the second
