@@ -14,6 +14,7 @@ t_start=$(date +%s.%N)
 scenarios="auto-retrigger auto-plug-systemd journal-fields auto-multi-hop mm-inhibit"
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+. "$here/host.sh"
 die() { echo "kernel-test: $*" >&2; echo "kernel-test systemd-setup FAIL"; echo "0 passed, 1 failed"; exit 1; }
 
 krel=$(sh "$here/fetch.sh" "$build/kernel") || die "cannot fetch the guest kernel and udev"
@@ -56,40 +57,7 @@ image_s=$(elapsed "$t_image")
 	--socket "$work/ur4.sock" --profile ec200u --port 1-4 \
 	2>"$work/vmodule-redir.log" &
 redir_pid=$!
-trap 'kill "$redir_pid" 2>/dev/null' EXIT
-for _ in $(seq 100); do
-	[ -S "$work/ur1.sock" ] && [ -S "$work/ur2.sock" ] && [ -S "$work/ur3.sock" ] && [ -S "$work/ur4.sock" ] && break
-	sleep 0.05
-done
-
-t_qemu=$(date +%s.%N)
-usb=()
-for i in 1 2 3 4; do
-	usb+=(-chardev "socket,id=ur$i,path=$work/ur$i.sock,server=off"
-		-device "usb-redir,chardev=ur$i,id=redir$i,bus=hc.0,port=$i")
-done
-timeout 600 qemu-system-x86_64 -accel tcg -cpu max -m 1280 -smp 1 -nodefaults -display none -no-reboot \
-	-kernel "$build/kernel/vmlinux-$krel" -initrd "$work/initramfs.cpio" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 systemd.unit=kernel-test.target systemd.show_status=auto" \
-	-serial "file:$work/console.log" -serial "file:$work/results" \
-	-device qemu-xhci,id=hc "${usb[@]}" </dev/null >"$work/qemu.log" 2>&1
-qemu_rc=$?
-qemu_s=$(elapsed "$t_qemu")
-
-for _ in $(seq 100); do kill -0 "$redir_pid" 2>/dev/null || break; sleep 0.05; done
-kill "$redir_pid" 2>/dev/null && wait "$redir_pid" 2>/dev/null
-trap - EXIT
-{ cat "$work/results"; grep -a '^kernel-test' "$work/console.log"; } 2>/dev/null | tr -d '\r' >"$work/results.txt"
-
-# ---- what the modules recorded (tests/vmodule/README.md "Record") ----
-rec() { awk -v p="$1" -v k="$2" '$1 == p && $2 == k { sub(/^[^ ]+ [^ ]+ /, ""); print; exit }' "$work/record" 2>/dev/null; }
-declare -A host_fail
-expect() { # scenario port key want
-	local got
-	got=$(rec "$2" "$3")
-	[ "$got" = "$4" ] || host_fail[$1]+="module $2 recorded $3=$got, want $4; "
-}
-sha() { sha256sum "$1" | cut -d' ' -f1; }
+boot_guest 1280 "console=ttyS0 quiet loglevel=3 panic=-1 systemd.unit=kernel-test.target systemd.show_status=auto"
 expect auto-plug-systemd 1-1 fota_mode FILE
 expect auto-plug-systemd 1-1 fota_end_code 0
 expect auto-plug-systemd 1-1 reboots 2

@@ -1,0 +1,45 @@
+# The host half both guests share (sourced by run.sh and run-systemd.sh, bash):
+# boot the guest against the virtual modules' sockets, reap the adapter, and
+# read back what the modules recorded. Needs $build, $krel, $work and
+# $redir_pid (the vmodule-redir started with --socket $work/ur1..4.sock).
+
+# Waits for the four sockets, boots qemu (memory MiB, kernel command line),
+# waits for the adapter to write its record, and collects the results into
+# $work/results.txt. Sets qemu_rc and qemu_s.
+boot_guest() {
+	local mem=$1 append=$2 t_qemu i
+	local -a usb=()
+
+	trap 'kill "$redir_pid" 2>/dev/null' EXIT
+	for _ in $(seq 100); do
+		[ -S "$work/ur1.sock" ] && [ -S "$work/ur2.sock" ] && [ -S "$work/ur3.sock" ] && [ -S "$work/ur4.sock" ] && break
+		sleep 0.05
+	done
+	t_qemu=$(date +%s.%N)
+	for i in 1 2 3 4; do
+		usb+=(-chardev "socket,id=ur$i,path=$work/ur$i.sock,server=off"
+			-device "usb-redir,chardev=ur$i,id=redir$i,bus=hc.0,port=$i")
+	done
+	timeout 600 qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1 -nodefaults -display none -no-reboot \
+		-kernel "$build/kernel/vmlinux-$krel" -initrd "$work/initramfs.cpio" -append "$append" \
+		-serial "file:$work/console.log" -serial "file:$work/results" \
+		-device qemu-xhci,id=hc "${usb[@]}" </dev/null >"$work/qemu.log" 2>&1
+	qemu_rc=$?
+	qemu_s=$(elapsed "$t_qemu")
+	# qemu gone: the modules see their sockets close, write the record and exit.
+	for _ in $(seq 100); do kill -0 "$redir_pid" 2>/dev/null || break; sleep 0.05; done
+	kill "$redir_pid" 2>/dev/null && wait "$redir_pid" 2>/dev/null
+	trap - EXIT
+	# The second serial port first; the same lines on the console as a fallback.
+	{ cat "$work/results"; grep -a '^kernel-test' "$work/console.log"; } 2>/dev/null | tr -d '\r' >"$work/results.txt"
+}
+
+# ---- what the modules recorded (tests/vmodule/README.md "Record") ----
+rec() { awk -v p="$1" -v k="$2" '$1 == p && $2 == k { sub(/^[^ ]+ [^ ]+ /, ""); print; exit }' "$work/record" 2>/dev/null; }
+declare -A host_fail
+expect() { # scenario port key want
+	local got
+	got=$(rec "$2" "$3")
+	[ "$got" = "$4" ] || host_fail[$1]+="module $2 recorded $3=$got, want $4; "
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
