@@ -190,3 +190,40 @@ void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], c
 		fail_msg("the script under the runner did not finish within %u ms", timeout_ms);
 	}
 }
+
+void qrun_fail(const struct qrun *q, const char *why)
+{
+	fprintf(stderr, "--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
+		q->record ? q->record : "(none)");
+	fail_msg("%s", why);
+}
+
+size_t qrun_qfotadl_count(const struct qrun *q, const char *port)
+{
+	char key[64];
+	size_t n = 0;
+	const char *s = q->record;
+
+	snprintf(key, sizeof(key), "%s cmd AT+QFOTADL=", port);
+	while (s && (s = strstr(s, key))) {
+		if (s == q->record || s[-1] == '\n')
+			n++;
+		s += strlen(key);
+	}
+	return n;
+}
+
+int qrun_setup_dir_packages(void **state)
+{
+	char pkg[128];
+
+	if (qrun_setup_dir(state) < 0)
+		return -1;
+	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", (char *)*state);
+	qrun_pack("ec200u", 100000, pkg, NULL);
+	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", (char *)*state);
+	qrun_pack("eg25", 60000, pkg, NULL);
+	snprintf(pkg, sizeof(pkg), "%s/ep06.zip", (char *)*state);
+	qrun_pack("ep06", 60000, pkg, NULL);
+	return 0;
+}

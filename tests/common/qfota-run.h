@@ -37,6 +37,14 @@ void qrun_pack(const char *profile, unsigned long long size, const char *out, co
 
 /* cmocka setup/teardown: *state becomes a fresh scratch directory under /tmp. */
 int qrun_setup_dir(void **state);
+/* qrun_setup_dir, with packages in it: ec200u.pack (100000 bytes), eg25.zip
+ * and ep06.zip (60000 each). */
+int qrun_setup_dir_packages(void **state);
+
+/* Fails the test with why, after printing the run's stdout, stderr and record. */
+void qrun_fail(const struct qrun *q, const char *why);
+/* How many AT+QFOTADL commands the module on port got (the record). */
+size_t qrun_qfotadl_count(const struct qrun *q, const char *port);
 int qrun_teardown_dir(void **state);
 
 /* Runs `sh -c script` under build/vmodule VM_ARGS... --record DIR/record, with

@@ -19,20 +19,7 @@
 #define RUN_MS 240000
 #define URL_HTTP "http://fota.example.com/pkg.pack"
 
-static int setup(void **state)
-{
-	char pkg[128];
-
-	if (qrun_setup_dir(state) < 0)
-		return -1;
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", (char *)*state);
-	qrun_pack("ec200u", 100000, pkg, NULL);
-	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", (char *)*state);
-	qrun_pack("eg25", 60000, pkg, NULL);
-	snprintf(pkg, sizeof(pkg), "%s/ep06.zip", (char *)*state);
-	qrun_pack("ep06", 60000, pkg, NULL);
-	return 0;
-}
+#define setup qrun_setup_dir_packages
 
 #define teardown qrun_teardown_dir
 
@@ -45,13 +32,6 @@ struct field_case {
 	const char *qf_extra[8];    /* more qfota options */
 	bool debug;                 /* qfota -vv (AT traffic on stderr) */
 };
-
-static void fail_run(const struct qrun *q, const char *why)
-{
-	fprintf(stderr, "--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
-		q->record ? q->record : "(none)");
-	fail_msg("%s", why);
-}
 
 static bool record_has(const struct qrun *q, const char *text)
 {
@@ -109,7 +89,7 @@ static void assert_upgraded(const struct qrun *q)
 	char *rev1 = tu_record_get(q->record, "1-1", "revision", true);
 
 	if (q->run.status != 0 || !strstr(q->run.out, "upgraded"))
-		fail_run(q, "not upgraded");
+		qrun_fail(q, "not upgraded");
 	assert_non_null(rev0);
 	assert_non_null(rev1);
 	assert_string_not_equal(rev0, rev1);
@@ -141,7 +121,7 @@ static void test_boot_silence(void **state)
 		dropped = tu_record_get(q.record, "1-1", "dropped_booting", true);
 		assert_non_null(dropped);
 		if (atoi(dropped) == 0)
-			fail_run(&q, "qfota never spoke to the booting module: the case tests nothing");
+			qrun_fail(&q, "qfota never spoke to the booting module: the case tests nothing");
 		free(dropped);
 		qrun_clear(&q);
 	}
@@ -182,9 +162,9 @@ static void test_strict_dfota_syntax(void **state)
 		assert_upgraded(&q);
 		if (cases[i].mode == M_HTTP && strcmp(cases[i].profile, "ec200u") != 0 &&
 		    !record_has(&q, "1-1 cmd AT+QFOTADL=\"" URL_HTTP "\"\n"))
-			fail_run(&q, "not the bare AT+QFOTADL=\"<URL>\" of the DFOTA guide");
+			qrun_fail(&q, "not the bare AT+QFOTADL=\"<URL>\" of the DFOTA guide");
 		if (strcmp(cases[i].profile, "ec200u") == 0 && !record_has(&q, "1-1 cmd AT+QFOTADL=\"" URL_HTTP "\",1,"))
-			fail_run(&q, "the EC200U form lost its parameters");
+			qrun_fail(&q, "the EC200U form lost its parameters");
 		qrun_clear(&q);
 	}
 }
@@ -199,7 +179,7 @@ static void test_dfota_has_no_upgrade_mode(void **state)
 	qrun_assert_exit(&q, 3);
 	qrun_assert_says(&q, "<upgrade_mode>");
 	if (record_has(&q, "cmd AT+QFOTADL"))
-		fail_run(&q, "AT+QFOTADL sent anyway");
+		qrun_fail(&q, "AT+QFOTADL sent anyway");
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
 }
@@ -216,7 +196,7 @@ static void test_ufs_path(void **state)
 	assert_upgraded(&q);
 	qrun_assert_says(&q, "under /cache/ufs");
 	if (!record_has(&q, "1-1 cmd AT+QFOTADL=\"/cache/ufs/dfota_update.bin\"\n"))
-		fail_run(&q, "never asked for /cache/ufs");
+		qrun_fail(&q, "never asked for /cache/ufs");
 	qrun_clear(&q);
 
 	/* forced: one AT+QFOTADL, on that path */
@@ -283,7 +263,7 @@ static void test_lost_end_verdict(void **state)
 		qrun_assert_says(&q, "END not seen; the module now runs");
 		/* the default 120 s report gap never ran out: the verdict came at once */
 		if (tu_now_ns() / 1000000 - t0 > 60000)
-			fail_run(&q, "the verdict waited for a deadline");
+			qrun_fail(&q, "the verdict waited for a deadline");
 		qrun_clear(&q);
 	}
 }
@@ -303,7 +283,7 @@ static void test_ack_window(void **state)
 	v = tu_record_get(q.record, "1-1", "ack_naks", true);
 	assert_non_null(v);
 	if (atoi(v) == 0)
-		fail_run(&q, "the window never closed: the case tests nothing");
+		qrun_fail(&q, "the window never closed: the case tests nothing");
 	free(v);
 	qrun_clear(&q);
 
@@ -313,10 +293,10 @@ static void test_ack_window(void **state)
 	v = tu_record_get(q.record, "1-1", "lost_ack_window", true);
 	assert_non_null(v);
 	if (atoi(v) == 0)
-		fail_run(&q, "nothing was lost: the case tests nothing");
+		qrun_fail(&q, "nothing was lost: the case tests nothing");
 	free(v);
 	if (record_count(&q, "1-1 cmd AT+QFDEL=\"dfota_update.bin\"") != 1)
-		fail_run(&q, "the damaged file was not deleted once");
+		qrun_fail(&q, "the damaged file was not deleted once");
 	qrun_clear(&q);
 }
 
@@ -350,7 +330,7 @@ static void test_urc_forms(void **state)
 		run_case(&q, *state, &cases[i]);
 		assert_upgraded(&q);
 		if (has_control_bytes(q.run.out) || has_control_bytes(q.run.err))
-			fail_run(&q, "a control byte of the module's reached the terminal");
+			qrun_fail(&q, "a control byte of the module's reached the terminal");
 		/* the sequence ran as asked: RESTORE and 91 were sent (the record
 		 * counts every FOTA URC: 11 UPDATING + UPDATING,0 + 5 RESTORE + ...) */
 		char *n = tu_record_get(q.record, "1-1", "urcs_sent", true);
@@ -384,7 +364,7 @@ static void test_field_timing(void **state)
 		      100.0 * (double)(w - m) / (double)m);
 	assert_true(m >= 30000); /* the preset ran: 2.4 s reboot, 19.2 s update, ... */
 	if (w - m > m / 100)
-		fail_run(&q, "qfota added more than 1 % to the module's own time");
+		qrun_fail(&q, "qfota added more than 1 % to the module's own time");
 	free(mod);
 	free(wall);
 	qrun_clear(&q);
@@ -411,7 +391,7 @@ static void test_urc_port(void **state)
 		run_case(&q, *state, &cases[i]);
 		assert_upgraded(&q);
 		if (!record_has(&q, "1-1 urcport usbmodem\n") || !record_has(&q, "1-1 lost_urcport 0\n"))
-			fail_run(&q, "the URC port was not pointed at usbat for the upgrade and set back after it");
+			qrun_fail(&q, "the URC port was not pointed at usbat for the upgrade and set back after it");
 		qrun_assert_says(&q, "pointed at the AT port (usbat)");
 		qrun_assert_says(&q, "reports go to usbmodem again");
 		qrun_clear(&q);

@@ -36,20 +36,7 @@
 
 static size_t n_cases; /* the matrix size, printed at the end */
 
-static int setup(void **state)
-{
-	char pkg[128];
-
-	if (qrun_setup_dir(state) < 0)
-		return -1;
-	snprintf(pkg, sizeof(pkg), "%s/ec200u.pack", (char *)*state);
-	qrun_pack("ec200u", 100000, pkg, NULL);
-	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", (char *)*state);
-	qrun_pack("eg25", 60000, pkg, NULL);
-	snprintf(pkg, sizeof(pkg), "%s/ep06.zip", (char *)*state);
-	qrun_pack("ep06", 60000, pkg, NULL);
-	return 0;
-}
+#define setup qrun_setup_dir_packages
 
 #define teardown qrun_teardown_dir
 
@@ -266,13 +253,6 @@ static void run_spec(struct qrun *q, const char *dir, const struct run_spec *s)
 	n_cases++;
 }
 
-static void fail_run(const struct qrun *q, const char *why)
-{
-	fprintf(stderr, "--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
-		q->record ? q->record : "(none)");
-	fail_msg("%s", why);
-}
-
 static bool record_has(const struct qrun *q, const char *text)
 {
 	return q->record && strstr(q->record, text);
@@ -322,15 +302,15 @@ static void run_code_case(const char *dir, enum table t, int code, const char *p
 	/* the module failed where the rule says */
 	snprintf(text, sizeof(text), "urc +QIND: \"FOTA\",\"%s\",%d\n", end_urc, code);
 	if (!record_has(&q, text))
-		fail_run(&q, "the module did not report the code on the URC the rule expects");
+		qrun_fail(&q, "the module did not report the code on the URC the rule expects");
 	if (record_has(&q, "urc +QIND: \"FOTA\",\"START\"") == download)
-		fail_run(&q, download ? "START seen before a download-phase code" : "no START before END");
+		qrun_fail(&q, download ? "START seen before a download-phase code" : "no START before END");
 	qrun_assert_exit(&q, want_exit);
 	/* the message names the code and knows it */
 	snprintf(text, sizeof(text), "error %d: ", code);
 	qrun_assert_says(&q, text);
 	if (strstr(q.run.err, "unknown code") || strstr(q.run.out, "unknown code"))
-		fail_run(&q, "qfota calls a code of the seeds unknown");
+		qrun_fail(&q, "qfota calls a code of the seeds unknown");
 	if (json) {
 		snprintf(text, sizeof(text), "\"code\":%d,", code);
 		qrun_assert_says(&q, text);
@@ -404,7 +384,7 @@ static void run_code_at_case(const char *dir, int code, const char *event, const
 	run_spec(&q, dir, &(struct run_spec){ profile, mode, fault, NULL, false });
 	snprintf(text, sizeof(text), "urc +QIND: \"FOTA\",\"%s\",%d\n", event, code);
 	if (!record_has(&q, text))
-		fail_run(&q, "the module did not report the code where the test put it");
+		qrun_fail(&q, "the module did not report the code where the test put it");
 	qrun_assert_exit(&q, want_exit);
 	/* the code named: "error N: ..." from its table, or "unknown code N"
 	 * when the event's tables do not hold it (a 510 on HTTPEND) */
@@ -413,7 +393,7 @@ static void run_code_at_case(const char *dir, int code, const char *event, const
 	snprintf(unknown, sizeof(unknown), "unknown code %d", code);
 	if (!strstr(q.run.out, known) && !strstr(q.run.out, unknown) && !strstr(q.run.err, known) &&
 	    !strstr(q.run.err, unknown))
-		fail_run(&q, "the message does not name the module's code");
+		qrun_fail(&q, "the message does not name the module's code");
 	qrun_assert_says(&q, download ? "FAILED in download: " : "FAILED in update: ");
 	qrun_assert_says(&q, download ? "safe to retry" : "do not retry blindly");
 	qrun_assert_released(&q, "1-1");
@@ -520,13 +500,13 @@ static void test_misbehaving_module(void **state)
 			if (mb->says)
 				qrun_assert_says(&q, mb->says);
 			if (mb->record && !record_has(&q, mb->record))
-				fail_run(&q, mb->record);
+				qrun_fail(&q, mb->record);
 			if (mb->record_not && record_has(&q, mb->record_not))
-				fail_run(&q, mb->record_not);
+				qrun_fail(&q, mb->record_not);
 			/* a lost module is released too: nothing left claimed */
 			qrun_assert_released(&q, "1-1");
 			if (!mb->may_be_gone && !record_has(&q, "1-1 presence present"))
-				fail_run(&q, "the module should be on the bus");
+				qrun_fail(&q, "the module should be on the bus");
 			qrun_clear(&q);
 		}
 	}
@@ -570,11 +550,11 @@ static void assert_nothing_sent_after_fotadl(const struct qrun *q)
 	size_t after = 0;
 
 	if (!p)
-		fail_run(q, "AT+QFOTADL never reached the module");
+		qrun_fail(q, "AT+QFOTADL never reached the module");
 	for (; p; p = strstr(p + 1, key))
 		after = (size_t)(p - q->record) + strlen(key);
 	if (strstr(q->record + after, "1-1 cmd "))
-		fail_run(q, "qfota sent an AT command after the update began");
+		qrun_fail(q, "qfota sent an AT command after the update began");
 }
 
 static void test_signals_in_every_phase(void **state)
@@ -628,7 +608,7 @@ static void test_signals_in_every_phase(void **state)
 			qrun_script(&q, dir, vm, script, RUN_MS);
 			n_cases++;
 			if (strstr(q.run.out, "never-reached"))
-				fail_run(&q, "qfota never reached the phase");
+				qrun_fail(&q, "qfota never reached the phase");
 			snprintf(want, sizeof(want), "exit=%d\n", sp->update ? 10 : 130);
 			qrun_assert_says(&q, want);
 			if (sp->update) {
@@ -638,7 +618,7 @@ static void test_signals_in_every_phase(void **state)
 			} else {
 				qrun_assert_says(&q, "interrupted");
 				if (record_has(&q, "urc +QIND: \"FOTA\",\"START\""))
-					fail_run(&q, "the update began: the case did not test the download");
+					qrun_fail(&q, "the update began: the case did not test the download");
 			}
 			qrun_assert_released(&q, "1-1");
 			qrun_clear(&q);

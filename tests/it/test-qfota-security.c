@@ -28,13 +28,6 @@
 #define setup qrun_setup_dir
 #define teardown qrun_teardown_dir
 
-static void fail_run(const struct qrun *q, const char *why)
-{
-	fprintf(stderr, "--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
-		q->record ? q->record : "(none)");
-	fail_msg("%s", why);
-}
-
 /* Neither the user nor the password in stdout, stderr or the audit log. */
 static void assert_no_secret(const struct qrun *q, const char *log, const char *user, const char *pass)
 {
@@ -47,7 +40,7 @@ static void assert_no_secret(const struct qrun *q, const char *log, const char *
 		if ((user && strstr(outs[i], user)) || (pass && strstr(outs[i], pass))) {
 			fprintf(stderr, "--- audit log ---\n%s\n", text ? text : "(none)");
 			free(text);
-			fail_run(q, i == 2 ? "a credential is in the audit log" : "a credential was printed");
+			qrun_fail(q, i == 2 ? "a credential is in the audit log" : "a credential was printed");
 		}
 	}
 	free(text);
@@ -223,7 +216,7 @@ static void test_credentials_station(void **state)
 					    NULL },
 		     json ? js : plain, RUN_MS);
 		if (q.run.status != 5)
-			fail_run(&q, "station: expected exit 5 (one module's download failed)");
+			qrun_fail(&q, "station: expected exit 5 (one module's download failed)");
 		assert_no_secret(&q, log, USER, PASS);
 		qrun_assert_released(&q, "1-1");
 		qrun_assert_released(&q, "1-2");
@@ -254,7 +247,7 @@ static void run_changing_package(struct qrun *q, const char *dir, const char *pr
 		 dir, dir, tu_build_path("qfota", qf, sizeof(qf)), how, pkg, dir, dir, dir, pkg, dir, dir);
 	qrun_script(q, dir, (const char *const[]){ "--profile", profile, "--pace", "demo", NULL }, script, RUN_MS);
 	if (strstr(q->run.out, "never-started"))
-		fail_run(q, "the stream never started");
+		qrun_fail(q, "the stream never started");
 }
 
 static void test_package_changed_while_streamed(void **state)
@@ -273,10 +266,10 @@ static void test_package_changed_while_streamed(void **state)
 	bytes = tu_record_get(q.record, "1-1", "package_bytes", true);
 	assert_non_null(bytes);
 	if (strtoull(bytes, NULL, 10) >= 3000000)
-		fail_run(&q, "the module got the whole changed package");
+		qrun_fail(&q, "the module got the whole changed package");
 	free(bytes);
 	if (strstr(q.record, "\"FILEEND\",0") || strstr(q.record, "\"START\""))
-		fail_run(&q, "the module took the changed package");
+		qrun_fail(&q, "the module took the changed package");
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
 }
@@ -295,7 +288,7 @@ static void test_upload_changed_while_streamed(void **state)
 	qrun_assert_says(&q, "changed while it was sent");
 	/* the damaged file was never handed to the FOTA engine */
 	if (strstr(q.record, "cmd AT+QFOTADL"))
-		fail_run(&q, "AT+QFOTADL was sent for a damaged upload");
+		qrun_fail(&q, "AT+QFOTADL was sent for a damaged upload");
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
 }
@@ -348,7 +341,7 @@ static void run_hostile(struct qrun *q, const char *dir, unsigned n, bool json)
 	qrun_pack("ec200u", 50000, pkg, NULL);
 	qrun(q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", fault, NULL }, json ? js : plain, RUN_MS);
 	if (q->run.status != 0)
-		fail_run(q, "the hostile reports should have been ignored (exit 0)");
+		qrun_fail(q, "the hostile reports should have been ignored (exit 0)");
 	qrun_assert_released(q, "1-1");
 }
 
@@ -361,7 +354,7 @@ static void test_device_strings_escaped(void **state)
 	run_hostile(&q, *state, 3, false);
 	if (strchr(q.run.out, '\x1b') || strchr(q.run.err, '\x1b') || strchr(q.run.out, '\a') ||
 	    strchr(q.run.err, '\a'))
-		fail_run(&q, "a control byte from the module reached the terminal");
+		qrun_fail(&q, "a control byte from the module reached the terminal");
 	qrun_assert_says(&q, "\\x1b]0;owned\\x07\\x1b[2J");
 	qrun_clear(&q);
 }
@@ -378,18 +371,18 @@ static void test_json_is_utf8(void **state)
 		json_object *o;
 
 		if (!(nl = strchr(line, '\n')))
-			fail_run(&q, "the last JSON line has no newline");
+			qrun_fail(&q, "the last JSON line has no newline");
 		if (!utf8_strict(line, (size_t)(nl - line)))
-			fail_run(&q, "a JSON line is not UTF-8");
+			qrun_fail(&q, "a JSON line is not UTF-8");
 		o = json_tokener_parse_ex(tok, line, (int)(nl - line));
 		if (!o || json_tokener_get_error(tok) != json_tokener_success)
-			fail_run(&q, "a JSON line does not parse");
+			qrun_fail(&q, "a JSON line does not parse");
 		json_object_put(o);
 		json_tokener_free(tok);
 	}
 	assert_true(lines > 3);
 	if (!strstr(q.run.out, "\"warning\""))
-		fail_run(&q, "the hostile reports were not reported as warnings");
+		qrun_fail(&q, "the hostile reports were not reported as warnings");
 	qrun_clear(&q);
 }
 
@@ -401,7 +394,7 @@ static void test_odd_reports_rate_limited(void **state)
 
 	run_hostile(&q, *state, 60, false);
 	if (tu_count(q.run.err, "warning:") > 8)
-		fail_run(&q, "one warning per garbled report: unbounded");
+		qrun_fail(&q, "one warning per garbled report: unbounded");
 	qrun_assert_says(&q, "further ones are not shown");
 	qrun_clear(&q);
 }
@@ -486,7 +479,7 @@ static void test_hangup_releases(void **state)
 		qrun_script(&q, dir, (const char *const[]){ "--profile", "ec200u", "--fault", "nak", NULL }, script,
 			    RUN_MS);
 		if (strstr(q.run.out, "never-reached"))
-			fail_run(&q, "qfota never reached the stream");
+			qrun_fail(&q, "qfota never reached the stream");
 		qrun_assert_says(&q, "exit=130\n");
 		qrun_assert_says(&q, "interrupted");
 		qrun_assert_released(&q, "1-1");

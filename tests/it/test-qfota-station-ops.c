@@ -28,13 +28,6 @@
 #define setup qrun_setup_dir
 #define teardown qrun_teardown_dir
 
-static void fail_run(const struct qrun *q, const char *why)
-{
-	fprintf(stderr, "--- stdout ---\n%s--- stderr ---\n%s--- record ---\n%s\n", q->run.out, q->run.err,
-		q->record ? q->record : "(none)");
-	fail_msg("%s", why);
-}
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -47,7 +40,7 @@ static void write_text(const char *path, const char *text)
 static void assert_not_says(const struct qrun *q, const char *text)
 {
 	if (strstr(q->run.out, text) || strstr(q->run.err, text))
-		fail_run(q, text);
+		qrun_fail(q, text);
 }
 
 /* --sha256: the right digest upgrades; a wrong one is bad input (exit 2) and
@@ -128,40 +121,25 @@ static void test_pinned_package_changed_while_streamed(void **state)
 		 tu_build_path("qfota", qf, sizeof(qf)), sum, pkg, dir, dir, dir, pkg, dir, dir);
 	qrun_script(&q, dir, (const char *const[]){ "--pace", "demo", NULL }, script, RUN_MS);
 	if (strstr(q.run.out, "never-started"))
-		fail_run(&q, "the stream never started");
+		qrun_fail(&q, "the stream never started");
 	qrun_assert_says(&q, "exit=5\n");
 	qrun_assert_says(&q, "the module never got the whole file");
 	bytes = tu_record_get(q.record, "1-1", "package_bytes", true);
 	assert_non_null(bytes);
 	if (strtoull(bytes, NULL, 10) >= 3000000)
-		fail_run(&q, "the module got the whole changed package");
+		qrun_fail(&q, "the module got the whole changed package");
 	free(bytes);
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
-}
-
-static size_t qfotadl_count(const struct qrun *q, const char *port)
-{
-	char key[64];
-	size_t n = 0;
-	const char *s = q->record;
-
-	snprintf(key, sizeof(key), "%s cmd AT+QFOTADL=", port);
-	while (s && (s = strstr(s, key))) {
-		if (s == q->record || s[-1] == '\n')
-			n++;
-		s += strlen(key);
-	}
-	return n;
 }
 
 static void assert_qfotadl_count(const struct qrun *q, const char *port, size_t want)
 {
 	char why[128];
 
-	if (qfotadl_count(q, port) != want) {
-		snprintf(why, sizeof(why), "%s: AT+QFOTADL sent %zu times, expected %zu", port, qfotadl_count(q, port), want);
-		fail_run(q, why);
+	if (qrun_qfotadl_count(q, port) != want) {
+		snprintf(why, sizeof(why), "%s: AT+QFOTADL sent %zu times, expected %zu", port, qrun_qfotadl_count(q, port), want);
+		qrun_fail(q, why);
 	}
 }
 
@@ -283,10 +261,10 @@ static void assert_nothing_flashed(const struct qrun *q, const char *port)
 
 	snprintf(key, sizeof(key), "%s cmd AT+QFOTADL", port);
 	if (strstr(q->record, key))
-		fail_run(q, key);
+		qrun_fail(q, key);
 	snprintf(key, sizeof(key), "%s cmd AT+QFUPL", port);
 	if (strstr(q->record, key))
-		fail_run(q, key);
+		qrun_fail(q, key);
 	qrun_assert_released(q, port);
 }
 
@@ -439,10 +417,10 @@ static void watch_run(struct qrun *q, const char *dir, const char *ports, const 
 		 strstr(extra, "--json") ? "\"event\":\"result\"" : ": upgraded ", dir, results, dir, dir);
 	qrun_script(q, dir, (const char *const[]){ "--count", "2", "--operator", gens, NULL }, script, RUN_MS);
 	if (strstr(q->run.out, "not-all-done"))
-		fail_run(q, "not every generation was upgraded");
+		qrun_fail(q, "not every generation was upgraded");
 	qrun_assert_says(q, "exit=0\n");
 	if (strstr(q->record, " claimed 1\n"))
-		fail_run(q, "a module is still claimed");
+		qrun_fail(q, "a module is still claimed");
 	qrun_assert_released(q, "1-1");
 	qrun_assert_released(q, "1-2");
 }
@@ -476,7 +454,7 @@ static void test_watch(void **state)
 		assert_int_equal(strlen(imeis[k]), 15);
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(imeis[j], imeis[k]) == 0)
-				fail_run(&q, "one IMEI upgraded twice");
+				qrun_fail(&q, "one IMEI upgraded twice");
 		k++;
 	}
 	{

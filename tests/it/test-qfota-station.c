@@ -64,21 +64,6 @@ static void assert_revision(const struct qrun *q, const char *port, bool changed
 	free(rev1);
 }
 
-static size_t qfotadl_count(const struct qrun *q, const char *port)
-{
-	size_t n = 0;
-	char key[64];
-	const char *s = q->record;
-
-	snprintf(key, sizeof(key), "%s cmd AT+QFOTADL=", port);
-	while (s && (s = strstr(s, key))) {
-		if (s == q->record || s[-1] == '\n')
-			n++;
-		s += strlen(key);
-	}
-	return n;
-}
-
 static void assert_record_count(const struct qrun *q, const char *port, const char *key, long want)
 {
 	char *v = tu_record_get(q->record, port, key, true);
@@ -283,7 +268,7 @@ static void test_auto_upgrades_then_skips(void **state)
 	qrun_assert_says(&q, "1-1: upgraded EC200U " R15 " -> " R16);
 	qrun_assert_says(&q, "1-1: skipped: already runs " R16 ", the policy's target (line 2)");
 	assert_revision(&q, "1-1", true);
-	assert_int_equal(qfotadl_count(&q, "1-1"), 1); /* the second run sent no AT+QFOTADL */
+	assert_int_equal(qrun_qfotadl_count(&q, "1-1"), 1); /* the second run sent no AT+QFOTADL */
 	qrun_assert_released(&q, "1-1");
 	/* One claim per run before the reboot: the upgrade keeps the claim
 	 * identify made (fota_held); the first run claims again once the module
@@ -347,7 +332,7 @@ static void test_auto_policy_trust(void **state)
 	qrun_assert_says(&q, text);
 	qrun_assert_says(&q, "allow=0");
 	qrun_assert_says(&q, "1-1: upgraded EC200U " R15 " -> " R16);
-	assert_int_equal(qfotadl_count(&q, "1-1"), 1); /* the allowed run alone */
+	assert_int_equal(qrun_qfotadl_count(&q, "1-1"), 1); /* the allowed run alone */
 	qrun_assert_released(&q, "1-1");
 	qrun_clear(&q);
 }
@@ -375,8 +360,8 @@ static void test_unknown_model_and_revision(void **state)
 	qrun_assert_says(&q, "revision=1");
 	qrun_assert_says(&q, "1-2: FAILED (exit 1) in connect: the policy has no rule from revision " R15 " of EC200U");
 	qrun_assert_says(&q, "station: 2 modules: 0 upgraded, 0 skipped, 2 failed (exit 1)");
-	assert_int_equal(qfotadl_count(&q, "1-1"), 0);
-	assert_int_equal(qfotadl_count(&q, "1-2"), 0);
+	assert_int_equal(qrun_qfotadl_count(&q, "1-1"), 0);
+	assert_int_equal(qrun_qfotadl_count(&q, "1-2"), 0);
 	assert_revision(&q, "1-1", false);
 	qrun_assert_released(&q, "1-1");
 	qrun_assert_released(&q, "1-2");
