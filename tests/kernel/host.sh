@@ -43,3 +43,41 @@ expect() { # scenario port key want
 	[ "$got" = "$4" ] || host_fail[$1]+="module $2 recorded $3=$got, want $4; "
 }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The report: each scenario's line with the guest's and the host's checks
+# together (a SKIP counts neither way), the logs when one failed, and
+# "N passed, N failed"; returns nonzero on any failure. $1: the guest's name
+# in a message, $2: the timing line, $3: console lines to show on failure.
+report() {
+	local what=$1 times=$2 lines=$3 s line passed=0 failed=0
+
+	for s in $scenarios; do
+		line=$(grep "^kernel-test $s " "$work/results.txt" 2>/dev/null | head -n 1)
+		if [ -z "$line" ]; then
+			echo "kernel-test $s FAIL did not run (see $work/console.log)"
+			failed=$((failed + 1))
+		elif [[ $line == *" SKIP "* ]]; then
+			echo "$line"
+		elif [ -n "${host_fail[$s]:-}" ]; then
+			echo "${line/ PASS / FAIL } host: ${host_fail[$s]}"
+			failed=$((failed + 1))
+		elif [[ $line == *" PASS "* ]]; then
+			echo "$line"
+			passed=$((passed + 1))
+		else
+			echo "$line"
+			failed=$((failed + 1))
+		fi
+	done
+	grep -q '^kernel-test-end' "$work/results.txt" 2>/dev/null ||
+		echo "kernel-test: the $what did not finish (qemu exit $qemu_rc; 124 = timeout); see $work/console.log"
+	echo "$times"
+	if [ "$failed" -gt 0 ]; then
+		echo "--- guest console (last $lines lines of $work/console.log) ---"
+		tail -n "$lines" "$work/console.log" 2>/dev/null
+		echo "--- vmodule-redir (last 20 lines) ---"
+		tail -n 20 "$work/vmodule-redir.log" 2>/dev/null
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}

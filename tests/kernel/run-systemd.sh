@@ -80,35 +80,6 @@ expect mm-inhibit 1-4 package_sha256 "$(sha "$p/ec200u.pack")"
 expect mm-inhibit 1-4 revision "$(cat "$p/ec200u.to")"
 
 # ---- report ----
-passed=0 failed=0
 boot=$(sed -n 's/^kernel-test-ready \([0-9.]*\).*/\1/p' "$work/results.txt" 2>/dev/null | head -n 1)
 echo "kernel-test systemd-boot-time ${boot:-?} s (guest uptime when the 4 modules were enumerated, systemd up)"
-for s in $scenarios; do
-	line=$(grep "^kernel-test $s " "$work/results.txt" 2>/dev/null | head -n 1)
-	if [ -z "$line" ]; then
-		echo "kernel-test $s FAIL did not run (see $work/console.log)"
-		failed=$((failed + 1))
-	elif [[ $line == *" SKIP "* ]]; then
-		echo "$line"
-	elif [ -n "${host_fail[$s]:-}" ]; then
-		echo "${line/ PASS / FAIL } host: ${host_fail[$s]}"
-		failed=$((failed + 1))
-	elif [[ $line == *" PASS "* ]]; then
-		echo "$line"
-		passed=$((passed + 1))
-	else
-		echo "$line"
-		failed=$((failed + 1))
-	fi
-done
-grep -q '^kernel-test-end' "$work/results.txt" 2>/dev/null ||
-	echo "kernel-test: the systemd guest did not finish (qemu exit $qemu_rc; 124 = timeout); see $work/console.log"
-echo "kernel-test systemd image-time $image_s s, qemu-time $qemu_s s, run-time $(elapsed "$t_start") s (with download)"
-if [ "$failed" -gt 0 ]; then
-	echo "--- guest console (last 80 lines of $work/console.log) ---"
-	tail -n 80 "$work/console.log" 2>/dev/null
-	echo "--- vmodule-redir (last 20 lines) ---"
-	tail -n 20 "$work/vmodule-redir.log" 2>/dev/null
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report "systemd guest" "kernel-test systemd image-time $image_s s, qemu-time $qemu_s s, run-time $(elapsed "$t_start") s (with download)" 80

@@ -71,33 +71,6 @@ expect unplug-mid-stream 1-3 fota_end_code -1
 expect unplug-mid-stream 1-3 redir_device_disconnects 1
 
 # ---- report ----
-passed=0 failed=0
 boot=$(sed -n 's/^kernel-test-ready \([0-9.]*\).*/\1/p' "$work/results.txt" 2>/dev/null | head -n 1)
 echo "kernel-test boot-time ${boot:-?} s (guest uptime when the 4 modules were enumerated with option bound)"
-for s in $scenarios; do
-	line=$(grep "^kernel-test $s " "$work/results.txt" 2>/dev/null | head -n 1)
-	if [ -z "$line" ]; then
-		echo "kernel-test $s FAIL did not run (see $work/console.log)"
-		failed=$((failed + 1))
-	elif [ -n "${host_fail[$s]:-}" ]; then
-		echo "${line/ PASS / FAIL } host: ${host_fail[$s]}"
-		failed=$((failed + 1))
-	elif [[ $line == *" PASS "* ]]; then
-		echo "$line"
-		passed=$((passed + 1))
-	else
-		echo "$line"
-		failed=$((failed + 1))
-	fi
-done
-grep -q '^kernel-test-end' "$work/results.txt" 2>/dev/null ||
-	echo "kernel-test: the guest did not finish (qemu exit $qemu_rc; 124 = timeout); see $work/console.log"
-echo "kernel-test qemu-time $qemu_s s, run-time $(elapsed "$t_start") s (with download and initramfs)"
-if [ "$failed" -gt 0 ]; then
-	echo "--- guest console (last 60 lines of $work/console.log) ---"
-	tail -n 60 "$work/console.log" 2>/dev/null
-	echo "--- vmodule-redir (last 20 lines) ---"
-	tail -n 20 "$work/vmodule-redir.log" 2>/dev/null
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report "guest" "kernel-test qemu-time $qemu_s s, run-time $(elapsed "$t_start") s (with download and initramfs)" 60
