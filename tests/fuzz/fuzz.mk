@@ -36,7 +36,7 @@ FUZZ_SRC_xor16 := tool/at/xor16.c
 FUZZ_SRC_usbdesc := usbxfer/usbdesc.c
 FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/report/words.c tool/report/journal.c tool/report/text.c usbxfer/clock.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_audit = $(FUZZ_JSON_LIBS)
-FUZZ_SRC_policy := tool/station/policy.c tool/report/words.c tool/report/journal.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
+FUZZ_SRC_policy := tool/station/policy.c tool/at/sha256.c tool/report/words.c tool/report/journal.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_policy = $(FUZZ_JSON_LIBS)
 
 FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)
