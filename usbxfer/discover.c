@@ -92,20 +92,30 @@ static void interface_tty(const char *port, int config, int ifno, char *buf, siz
 	closedir(d);
 }
 
-/* option.c binds the AT ports of Quectel's Unisoc/ASR parts by (ff, 00, 00)
- * (facts §1.4); the AT port proper also has an interrupt IN for its modem
- * status lines. Several candidates (EC200U has two such ports, if2 and if7)
- * cannot be told apart from descriptors alone: refuse. */
-static int guess_at_interface(const struct usbdesc_layout *l, char *note, size_t cap)
+/* Every AT port the facts show (§0.1, §1: EC25 family, RM500Q, EC200U) is
+ * vendor class ff/00/00 with bulk IN, bulk OUT and an interrupt IN for its
+ * modem status lines; option.c binds the Unisoc/ASR ones by ff/00/00 (§1.4).
+ * The DM port (ff/ff/ff) also has bulk IN and OUT: after a composition change
+ * that shifts the interfaces (RNDIS, facts §7) it sits where the AT port was,
+ * and AT commands must not go into it. */
+static bool looks_like_at_port(const struct usbdesc_interface *it)
 {
 	const unsigned all = USBDESC_BULK_IN | USBDESC_BULK_OUT | USBDESC_INTR_IN;
+
+	return it->cls == 0xff && it->subcls == 0 && it->proto == 0 && it->kinds == all;
+}
+
+/* Several candidates (EC200U has two such ports, if2 and if7) cannot be told
+ * apart from descriptors alone: refuse. */
+static int guess_at_interface(const struct usbdesc_layout *l, char *note, size_t cap)
+{
 	int found = -1, count = 0;
 	char list[64] = "";
 
 	for (size_t i = 0; i < l->n_interfaces; i++) {
 		const struct usbdesc_interface *it = &l->interfaces[i];
 
-		if (it->cls != 0xff || it->subcls != 0 || it->proto != 0 || it->kinds != all)
+		if (!looks_like_at_port(it))
 			continue;
 		count++;
 		found = it->number;
@@ -231,13 +241,16 @@ int usbxfer_module_describe_port(const char *port, struct usbxfer_module *ret, s
 
 	if (r == 0 && m.model && m.model->at_interface >= 0) {
 		const struct usbdesc_interface *it = usbdesc_find_interface(&layout, (unsigned)m.model->at_interface);
-		unsigned bulk = USBDESC_BULK_IN | USBDESC_BULK_OUT;
 
-		if (it && (it->kinds & bulk) == bulk && it->cls == 0xff)
+		if (it && looks_like_at_port(it))
 			m.at_interface = m.model->at_interface;
+		else if (it)
+			snprintf(m.note, sizeof(m.note), "interface %d is %02x/%02x/%02x here, not the AT port "
+				 "(ff/00/00 with bulk IN, bulk OUT and interrupt IN)", m.model->at_interface,
+				 it->cls, it->subcls, it->proto);
 		else
-			snprintf(m.note, sizeof(m.note), "interface %d is not an AT port here "
-				 "(download mode or another USB composition?)", m.model->at_interface);
+			snprintf(m.note, sizeof(m.note), "it has no interface %d, where %s has its AT port",
+				 m.model->at_interface, m.model->name);
 	} else if (r == 0) {
 		int at = guess_at_interface(&layout, m.note, sizeof(m.note));
 

@@ -416,6 +416,39 @@ static void test_back_as_edl(void **state)
 }
 
 /* ---------------------------------------------------------------------------
+ * Back in another USB composition on the same port (fault back-rndis, as
+ * after AT+QCFG="usbnet",3): RNDIS on interfaces 0-1 shifts the serial ports
+ * (facts §7). On the EG25 the AT port moves to interface 4 and interface 2 is
+ * the DM port, which also has bulk endpoints: qfota must not send AT into it
+ * (before, it claimed it and waited out --timeout-ready, exit 9), but name the
+ * composition, say the module may still be updating, and let go (exit 7). On
+ * the EC200U the RNDIS pair replaces its ECM one and the AT port stays
+ * interface 2: the same fault is then no obstacle. */
+static void test_back_as_another_composition(void **state)
+{
+	static const struct field_case eg25 = { "eg25", M_UPLOAD, { "--fault", "back-rndis", NULL }, { NULL } };
+	static const struct field_case ec200u = { "ec200u", M_FILE, { "--fault", "back-rndis", NULL }, { NULL } };
+	struct qrun q;
+
+	run_case(&q, *state, &eg25);
+	qrun_assert_exit(&q, 7);
+	if (!record_has(&q, "1-1 composition rndis\n"))
+		qrun_fail(&q, "the module did not come back as RNDIS");
+	qrun_assert_says(&q, "another USB composition");
+	qrun_assert_says(&q, "interface 2 is ff/ff/ff here");
+	qrun_assert_says(&q, "do not power it off");
+	qrun_assert_says(&q, "AT+QCFG=\"usbnet\",0");
+	qrun_assert_released(&q, "1-1");
+	qrun_clear(&q);
+
+	run_case(&q, *state, &ec200u);
+	assert_upgraded(&q);
+	if (!record_has(&q, "1-1 composition rndis\n"))
+		qrun_fail(&q, "the module did not come back as RNDIS");
+	qrun_clear(&q);
+}
+
+/* ---------------------------------------------------------------------------
  * Everything at once: `--fault field` upgrades every profile in every mode. */
 static void test_field_all(void **state)
 {
@@ -452,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_field_timing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_urc_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_as_edl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_back_as_another_composition, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_all, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("qfota-field", tests, NULL, NULL);

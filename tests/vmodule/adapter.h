@@ -32,6 +32,10 @@ enum {
 const struct vm_profile *vm_profile_hub(void);
 /* Qualcomm emergency download mode, 05c6:9008 (fault back-edl). */
 const struct vm_profile *vm_profile_edl(void);
+/* p's RNDIS composition (fault back-rndis): RNDIS on if0-1, the serial
+ * interfaces shifted after it, the network function gone; p if p is not one
+ * of vm_profile_all(). */
+const struct vm_profile *vm_profile_rndis(const struct vm_profile *p);
 /* The 18-byte device descriptor. Returns 18 or -ENOSPC. */
 int vm_profile_device_descriptor(const struct vm_profile *p, uint8_t *buf, size_t cap);
 

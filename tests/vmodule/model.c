@@ -288,9 +288,14 @@ static void come_back(struct vm_model *m)
 		/* back-edl: the boot found no firmware it could start (a flash
 		 * gone wrong): the boot ROM's download mode, which prints nothing */
 		if (vm_fault_find(m, VM_FAULT_BACK_EDL)) {
-			m->edl = true;
+			m->composition = VM_COMPOSITION_EDL;
 			vm_fota_reset(m);
 		}
+		/* back-rndis: a firmware whose default composition differs, or a
+		 * usbnet setting applied at this boot [I]: the module itself runs
+		 * on, its AT port now on another interface */
+		if (vm_fault_find(m, VM_FAULT_BACK_RNDIS))
+			m->composition = VM_COMPOSITION_RNDIS;
 	}
 	/* boot-silent: the port takes bytes but answers nothing until it has
 	 * booted (also the updater's: it sends no RDY, facts §2.2 [I]) */
@@ -467,9 +472,9 @@ const char *vm_model_port(const struct vm_model *m)
 	return m->port;
 }
 
-bool vm_model_in_edl(const struct vm_model *m)
+enum vm_composition vm_model_composition(const struct vm_model *m)
 {
-	return m->edl;
+	return m->composition;
 }
 
 void vm_model_usb_event(struct vm_model *m, enum vm_usb_event ev, long arg)
@@ -566,6 +571,9 @@ void vm_model_write_record(const struct vm_model *m, FILE *out)
 	fprintf(out, "%s module_ms %llu\n", p,
 		(unsigned long long)(s.module_reboot_ms + s.module_boot_ms + s.module_command_ms +
 				     s.module_download_ms + flash_ms + s.module_update_ms));
+	fprintf(out, "%s composition %s\n", p, m->composition == VM_COMPOSITION_EDL	 ? "edl"
+						  : m->composition == VM_COMPOSITION_RNDIS ? "rndis"
+											   : "own");
 	fprintf(out, "%s urcport %s\n", p, s.urcport);
 	fprintf(out, "%s lost_urcport %u\n", p, s.lost_urcport);
 	fprintf(out, "%s urcs_sent %u\n", p, s.urcs_sent);

@@ -93,6 +93,9 @@ enum vm_fault_kind {
 	                         * its table; arg = N, at = the event */
 	VM_FAULT_BACK_EDL,      /* the first reboot comes back as Qualcomm emergency download mode
 	                         * (05c6:9008, no AT port) and stays so */
+	VM_FAULT_BACK_RNDIS,    /* the first reboot comes back in the RNDIS composition
+	                         * (AT+QCFG="usbnet",3: serial interfaces shifted by two, facts §7)
+	                         * and stays so; the module goes on as before on its moved AT port */
 	VM_FAULT_URCPORT_MODEM, /* factory default AT+QURCCFG="urcport" is "usbmodem": FOTA URCs go to
 	                         * the modem interface, not the AT one (chan_dongle note, facts §7) */
 	VM_FAULT_URC_MIXED,     /* download URCs canonical, from START on `"FOTA", "START"` (EC200U
@@ -180,9 +183,11 @@ enum vm_presence vm_model_presence(const struct vm_model *m);
 unsigned vm_model_departures(const struct vm_model *m);
 /* The port the module is (or will come back) on. */
 const char *vm_model_port(const struct vm_model *m);
-/* Addition (adapter): whether the module shows itself as Qualcomm emergency
- * download mode now (fault back-edl) instead of its profile's composition. */
-bool vm_model_in_edl(const struct vm_model *m);
+/* Addition (adapter): the USB composition the module shows itself in now:
+ * its profile's, Qualcomm emergency download mode (fault back-edl) or the
+ * RNDIS one (fault back-rndis). */
+enum vm_composition { VM_COMPOSITION_OWN, VM_COMPOSITION_EDL, VM_COMPOSITION_RNDIS };
+enum vm_composition vm_model_composition(const struct vm_model *m);
 
 /* What the adapter tells the model about the USB side, for its record. */
 enum vm_usb_event {

@@ -84,7 +84,7 @@ struct vm_fota {
 
 struct vm_model {
 	const struct vm_profile *profile;
-	bool edl;                    /* back-edl: back as 05c6:9008, for good */
+	enum vm_composition composition; /* back-edl, back-rndis: what it came back as, for good */
 	char first_port[32], port[32], other_port[32];
 	char imei[32], revision[64], initial_revision[64], pending_revision[64];
 	char ufs_dir[64];            /* where AT+QFOTADL finds UFS files ("" none) */

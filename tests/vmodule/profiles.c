@@ -7,6 +7,8 @@
  * "Ivl=4096ms" is 16.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "adapter.h"
@@ -164,6 +166,74 @@ const struct vm_profile *vm_profile_hub(void)
 const struct vm_profile *vm_profile_edl(void)
 {
 	return &edl;
+}
+
+/* The RNDIS composition (AT+QCFG="usbnet",3) of a profile, for fault
+ * back-rndis: RNDIS's control (e0/01/03) and data interfaces first, then the
+ * profile's serial interfaces renumbered after them, its own network function
+ * (QMI, CDC-ECM) gone. Facts §7 (gl-inet thread 28294): "RNDIS on interfaces
+ * 0-1 shifts the serial ports", which breaks a match by interface number: on
+ * the EC25 family the AT port moves from if2 to if4 and if2 is the DM port.
+ * [I] same VID:PID, strings and power; the RNDIS endpoints take the
+ * addresses the network function freed; no class-specific descriptors. */
+static struct vm_profile rndis[sizeof(all) / sizeof(all[0])];
+
+static void take_endpoints(const struct vm_interface *itf, struct vm_endpoint *intr, struct vm_endpoint *in,
+			   struct vm_endpoint *out)
+{
+	for (unsigned a = 0; a < itf->n_alts; a++)
+		for (unsigned e = 0; e < itf->alts[a].n_endpoints; e++) {
+			const struct vm_endpoint *ep = &itf->alts[a].endpoints[e];
+			struct vm_endpoint *to = ep->attributes == INTR ? intr : ep->address & 0x80 ? in : out;
+
+			if (!to->address)
+				*to = *ep;
+		}
+}
+
+static bool is_network(const struct vm_interface *itf)
+{
+	return itf->kernel_driver &&
+	       (strcmp(itf->kernel_driver, "qmi_wwan") == 0 || strcmp(itf->kernel_driver, "cdc_ether") == 0);
+}
+
+static void build_rndis(void)
+{
+	for (size_t k = 0; all[k]; k++) {
+		const struct vm_profile *p = all[k];
+		struct vm_profile *r = &rndis[k];
+		struct vm_endpoint intr = { 0 }, in = { 0 }, out = { 0 };
+		unsigned n = 2;
+
+		*r = *p;
+		memset(r->interfaces, 0, sizeof(r->interfaces));
+		for (unsigned i = 0; i < p->n_interfaces; i++) {
+			if (is_network(&p->interfaces[i])) {
+				take_endpoints(&p->interfaces[i], &intr, &in, &out);
+				continue;
+			}
+			if (i == p->at_interface)
+				r->at_interface = (uint8_t)n;
+			r->interfaces[n++] = p->interfaces[i];
+		}
+		r->n_interfaces = (uint8_t)n;
+		r->interfaces[0] = (struct vm_interface){ .n_alts = 1,
+			.alts = { { 0xe0, 0x01, 0x03, 1, { intr } } }, .kernel_driver = "rndis_host",
+			.iad_count = 2, .iad_cls = 0xe0, .iad_subcls = 0x01, .iad_proto = 0x03 };
+		r->interfaces[1] = (struct vm_interface){ .n_alts = 1,
+			.alts = { { 0x0a, 0x00, 0x00, 2, { in, out } } }, .kernel_driver = "rndis_host" };
+	}
+}
+
+const struct vm_profile *vm_profile_rndis(const struct vm_profile *p)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, build_rndis);
+	for (size_t k = 0; all[k]; k++)
+		if (all[k] == p)
+			return &rndis[k];
+	return p;
 }
 
 /* [I] CDC-ECM needs class-specific descriptors after its control interface

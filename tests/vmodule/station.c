@@ -455,7 +455,11 @@ static bool sync_bus(struct vmod *mod, pthread_mutex_t *lock)
 		if (owner && owner != mod)
 			return false; /* [I] port taken: it stays off the bus */
 		/* the composition it enumerates with now (back-edl: 05c6:9008) */
-		mod->profile = vm_model_in_edl(mod->model) ? vm_profile_edl() : mod->quectel_profile;
+		switch (vm_model_composition(mod->model)) {
+		case VM_COMPOSITION_EDL: mod->profile = vm_profile_edl(); break;
+		case VM_COMPOSITION_RNDIS: mod->profile = vm_profile_rndis(mod->quectel_profile); break;
+		default: mod->profile = mod->quectel_profile;
+		}
 		if (bus_enter(mod, port) < 0) {
 			fprintf(stderr, "vmodule: module %zu could not come back on %s\n", mod->idx, port);
 			return false;

@@ -96,13 +96,16 @@ static int fail_came_back_as(struct fota_ctx *c, const char *port, int r)
 				 "its firmware does not start. qfota cannot help it further: flash the full firmware "
 				 "for %s with Quectel's QFlash or QFirehose, then check it with qfota info --port %s",
 				 port, c->res->model[0] ? c->res->model : "this module", port);
+	/* The module may run on in it, its update included (its reports go to
+	 * an interface qfota does not hold): it must not be powered off. */
 	if (m.vid == 0x2c7c)
 		return fota_fail(c, -ENODEV, -1,
 				 "the module came back on %s as %04x:%04x (%s), another USB composition with no AT port "
 				 "qfota can use%s%s (as after AT+QCFG=\"usbnet\" or \"usbcfg\"): the upgrade is not "
-				 "confirmed. Switch the composition back from a port that answers AT, then check "
-				 "the revision with qfota info --port %s", port, m.vid, m.pid, m.model_name,
-				 m.note[0] ? ": " : "", m.note, port);
+				 "confirmed%s. Switch the composition back from a port that answers AT (for the EC2x "
+				 "family AT+QCFG=\"usbnet\",0), then check the revision with qfota info --port %s",
+				 port, m.vid, m.pid, m.model_name, m.note[0] ? ": " : "", m.note,
+				 c->ended ? "" : " and it may still be updating: do not power it off", port);
 	return fota_fail(c, -ENODEV, -1,
 			 "another device, %04x:%04x, is on port %s where the module should have come back: the "
 			 "upgrade is not confirmed; find the module with qfota list", m.vid, m.pid, port);

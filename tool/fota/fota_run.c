@@ -232,12 +232,17 @@ static bool parse_urcport(const char *info, char *port, size_t cap)
 
 /* FOTA reports go to the one port AT+QURCCFG="urcport" names (facts §7; a
  * chan_dongle note: an EC25's factory default was the modem port). qfota
- * claims the AT port (usbat): if the reports would go elsewhere they are
- * pointed here for the upgrade, and set back at the end (the setting may
- * survive reboots: taken as if it does). A module that does not know the
- * command (ERROR) is left as it is. */
+ * claims the AT port, the one Quectel's scripts call usbat (ModemManager's
+ * "AT primary", interface 2 of every model in the table: facts §1): if the
+ * reports would go elsewhere they are pointed here for the upgrade, and set
+ * back at the end (the setting may survive reboots: taken as if it does). A
+ * module that does not know the command (ERROR) is left as it is. Where the
+ * AT port was found by its class alone (a model with no known layout), that
+ * it is usbat is qfota's inference, and the line says so. */
 static int point_urcs(struct fota_ctx *c)
 {
+	const struct usbxfer_module *m = fota_session_module(c->session);
+	bool by_table = m->model && m->model->at_interface >= 0 && m->at_interface == m->model->at_interface;
 	struct at_response resp;
 	unsigned t = c->job->timeouts.command_ms;
 	char port[sizeof(c->urcport_restore)];
@@ -257,8 +262,14 @@ static int point_urcs(struct fota_ctx *c)
 				 "holds, and refused AT+QURCCFG=\"urcport\",\"usbat\": %s", port,
 				 resp.cme >= 0 ? "+CME ERROR" : qfota_strerror(r));
 	snprintf(c->urcport_restore, sizeof(c->urcport_restore), "%s", port);
-	reporter_say(c->job->reporter, c->job->port, false,
-		     "the module's reports went to %s; pointed at the AT port (usbat) for the upgrade", port);
+	if (by_table)
+		reporter_say(c->job->reporter, c->job->port, false,
+			     "the module's reports went to %s; pointed at the AT port (usbat) for the upgrade", port);
+	else
+		reporter_say(c->job->reporter, c->job->port, true,
+			     "the module's reports went to %s; pointed at usbat for the upgrade, taken to be "
+			     "interface %d, which qfota found by its class: if no report arrives there, the "
+			     "verdict rests on the revision after the reboot", port, m->at_interface);
 	return 0;
 }
 
