@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <libusb.h>
 
+#include "vmodule/adapter.h"
 #include "vmodule/vmodule.h"
 
 struct expect {
@@ -25,6 +26,7 @@ struct expect {
 	unsigned max_power_ma;
 	const char *iad;                             /* "first+count=cls/sub/proto" or "" */
 	const char *layout;
+	bool rndis;                                  /* the profile's RNDIS composition (back-rndis) */
 };
 
 /* Facts §1.3 (kernel commit d9bbb1588104): bulk IN, bulk OUT, then interrupt. */
@@ -51,6 +53,18 @@ static const struct expect eg25 = {
 static const struct expect ep06 = {
 	"ep06", 0x2c7c, 0x0306, 0x0310, 0xef, 0x02, 0x01, "Quectel", "EP06-E", "0123456789ABCDEF",
 	0xa0, 500, "", EC25_LAYOUT,
+};
+
+/* Facts §7 (gl-inet thread 28294): after AT+QCFG="usbnet",3 RNDIS takes
+ * interfaces 0-1 and the serial ports shift by two; the QMI function is gone.
+ * The AT port is interface 4 now, and interface 2 the DM port. */
+static const struct expect eg25_rndis = {
+	"eg25", 0x2c7c, 0x0125, 0x0318, 0xef, 0x02, 0x01, "Quectel", "EG25-G", NULL, 0xa0, 500,
+	"0+2=e0/01/03",
+	"0.0=e0/01/03:89i8x9 1.0=0a/00/00:88b512,05b512 2.0=ff/ff/ff:81b512,01b512 "
+	"3.0=ff/00/00:83i10x9,82b512,02b512 4.0=ff/00/00:85i10x9,84b512,03b512 "
+	"5.0=ff/00/00:87i10x9,86b512,04b512",
+	true,
 };
 
 static void layout_of(const struct libusb_config_descriptor *c, GString *out)
@@ -118,6 +132,8 @@ static void check_profile(const struct expect *x, const char *port)
 	assert_non_null(st);
 	cfg.profile = vm_profile_find(x->profile);
 	assert_non_null(cfg.profile);
+	if (x->rndis)
+		cfg.profile = vm_profile_rndis(cfg.profile);
 	cfg.port = port;
 	cfg.imei = "866050034443331";
 	assert_true(vm_pacing_preset("fast", &cfg.pacing));
@@ -183,6 +199,16 @@ static void test_ec200u(void **state) { (void)state; check_profile(&ec200u, "1-1
 static void test_eg25(void **state) { (void)state; check_profile(&eg25, "1-3"); }
 static void test_ep06(void **state) { (void)state; check_profile(&ep06, "1-4.2"); }
 
+static void test_rndis(void **state)
+{
+	(void)state;
+	check_profile(&eg25_rndis, "1-2");
+	assert_int_equal(vm_profile_rndis(vm_profile_find("eg25"))->at_interface, 4);
+	/* the EC200U's ECM pair is replaced: its AT port stays interface 2 */
+	assert_int_equal(vm_profile_rndis(vm_profile_find("ec200u"))->at_interface, 2);
+	assert_int_equal(vm_profile_rndis(vm_profile_find("ec200u"))->n_interfaces, 9);
+}
+
 static void test_profile_list(void **state)
 {
 	const struct vm_profile *const *all = vm_profile_all();
@@ -208,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_ec200u),
 		cmocka_unit_test(test_eg25),
 		cmocka_unit_test(test_ep06),
+		cmocka_unit_test(test_rndis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
