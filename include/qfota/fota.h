@@ -59,7 +59,10 @@ struct fota_job {
 	const char *expect_revision;   /* NULL: any revision other than the one before */
 	const char *expect_from;       /* NULL: any; else the module must run this revision now,
 	                                * or nothing is sent (-ESTALE): a policy chose the
-	                                * package for it (fota_identify_port) */
+	                                * package for it (fota_identify_port). FOLLOW: the
+	                                * revision it ran before its upgrade began, if known:
+	                                * one that runs another now has finished, its reports
+	                                * lost (judged as a lost END: verified at once) */
 	int upgrade_mode;              /* <upgrade_mode> (1: update at once) */
 	int download_urc_max;          /* <download_URC_max> (0, 5-100) */
 	int update_urc_max;            /* <update_URC_max> (0, 5-100) */
@@ -157,6 +160,17 @@ int fota_identify_port(const struct fota_job *job, struct report_result *ret, st
  * the module and its download server settle; never once the update has begun. */
 #define FOTA_RETRY_PAUSE_MS 3000
 bool fota_result_retryable(const struct report_result *res);
+
+/* What a failed result leaves the module in, for whoever meets it again:
+ * FOTA_AFTER_UNTOUCHED  nothing was started (or only a download, safe to retry);
+ * FOTA_AFTER_MAY_UPDATE the command was taken and no verdict came (qfota lost
+ *                       it in a reboot, a deadline passed, it stopped
+ *                       following): the module may still be updating, so it is
+ *                       followed (FOTA_SOURCE_FOLLOW), never started again;
+ * FOTA_AFTER_FAILED     the module reported a failed update, or ended at
+ *                       another revision: not retried blindly. */
+enum fota_after { FOTA_AFTER_UNTOUCHED, FOTA_AFTER_MAY_UPDATE, FOTA_AFTER_FAILED };
+enum fota_after fota_result_after(const struct report_result *res, enum fota_source source);
 /* Sleeps FOTA_RETRY_PAUSE_MS, watching cancel (may be NULL). Returns 0, or
  * -ECANCELED when it was set. */
 int fota_retry_pause(const volatile sig_atomic_t *cancel);

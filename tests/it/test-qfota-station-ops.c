@@ -6,7 +6,8 @@
  *  - retries of failures before the update began, one audit line each;
  *  - the plan (--plan): every module's verdict, nothing flashed, all released;
  *  - station metrics in the Prometheus text format;
- *  - continuous mode (--watch) with the runner playing the operator. */
+ *  - continuous mode (--watch) with the runner playing the operator, and a
+ *    module it lost mid-update followed when it is back, never started again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -479,6 +480,44 @@ static void test_watch(void **state)
 	qrun_clear(&q);
 }
 
+/* Continuous mode meets the module it gave up on: the EG25's reboot into its
+ * updater takes 3 s (slow-reboot), longer than --timeout-reboot 1 (the
+ * deadline is what this test is about), so the first worker fails with exit 7
+ * while the module goes on updating. When it is back, the station must not
+ * start it again (before: a new worker uploaded and sent AT+QFOTADL to the
+ * updating module on each return, 9 times in 40 s, and it ended at END,510),
+ * but follow it to its verdict: one AT+QFOTADL in all, the module upgraded. */
+static void test_watch_module_left_mid_update(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], qf[256], script[2048], *rev;
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", dir);
+	qrun_pack("eg25", 60000, pkg, NULL);
+	snprintf(script, sizeof(script),
+		 "%s station --watch -p 1-1 --timeout-reboot 1 --upload %s >%s/out 2>%s/err & p=$!; n=0; "
+		 "until grep -q ': upgraded ' %s/out; do n=$((n+1)); if [ $n -gt 600 ]; then echo not-upgraded; "
+		 "break; fi; sleep 0.1; done; sleep 1; kill -INT $p; wait $p; echo exit=$?; cat %s/out %s/err",
+		 tu_build_path("qfota", qf, sizeof(qf)), pkg, dir, dir, dir, dir, dir);
+	qrun_script(&q, dir, (const char *const[]){ "--profile", "eg25", "--fault", "slow-reboot:3000", NULL }, script,
+		    RUN_MS);
+	if (strstr(q.run.out, "not-upgraded"))
+		qrun_fail(&q, "the module was not followed to its upgrade");
+	qrun_assert_says(&q, "1-1: FAILED (exit 7) in reboot");
+	qrun_assert_says(&q, "was left mid-upgrade here (exit 7) and may still be updating");
+	qrun_assert_says(&q, "1-1: upgraded EG25 EG25GGBR07A08M2G -> ");
+	if (qrun_qfotadl_count(&q, "1-1") != 1)
+		qrun_fail(&q, "AT+QFOTADL was sent again to a module that was updating");
+	if (count_of(q.record, "1-1 cmd AT+QFUPL=") != 1)
+		qrun_fail(&q, "the package was uploaded again");
+	rev = tu_record_get(q.record, "1-1", "fota_end_code", true);
+	assert_string_equal(rev, "0");
+	free(rev);
+	qrun_assert_released(&q, "1-1");
+	qrun_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_module_left_mid_update, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

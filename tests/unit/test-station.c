@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "qfota/exitcode.h"
+#include "qfota/fota.h"
 #include "qfota/station.h"
 #include "../../tool/cli/station_view.h"
 
@@ -39,6 +40,46 @@ static void test_exit_code(void **state)
 
 	struct station_entry skipped = { .outcome = STATION_SKIPPED };
 	assert_int_equal(station_exit_code(&skipped, 1), 0);
+}
+
+/* What a failed result leaves the module in, for a station that meets it
+ * again (a watched port): only a failure before AT+QFOTADL was taken, or a
+ * FILE stream cut short, leaves it untouched; a verdict of failure is final;
+ * anything else may still be updating. */
+static void test_result_after(void **state)
+{
+	static const struct {
+		bool ok;
+		enum fota_phase phase;
+		int exit_code;
+		enum fota_source source;
+		enum fota_after want;
+	} cases[] = {
+		{ true, FOTA_PHASE_DONE, QFOTA_EXIT_OK, FOTA_SOURCE_FILE, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_CONNECT, QFOTA_EXIT_LOST, FOTA_SOURCE_UPLOAD, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_UPLOAD, QFOTA_EXIT_LOST, FOTA_SOURCE_UPLOAD, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_COMMAND, QFOTA_EXIT_DOWNLOAD, FOTA_SOURCE_URL, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_DOWNLOAD, QFOTA_EXIT_DOWNLOAD, FOTA_SOURCE_URL, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_DOWNLOAD, QFOTA_EXIT_LOST, FOTA_SOURCE_FILE, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_DOWNLOAD, QFOTA_EXIT_INTERRUPTED, FOTA_SOURCE_FILE, FOTA_AFTER_UNTOUCHED },
+		{ false, FOTA_PHASE_DOWNLOAD, QFOTA_EXIT_LOST, FOTA_SOURCE_URL, FOTA_AFTER_MAY_UPDATE },
+		{ false, FOTA_PHASE_DOWNLOAD, QFOTA_EXIT_TIMEOUT, FOTA_SOURCE_URL, FOTA_AFTER_MAY_UPDATE },
+		{ false, FOTA_PHASE_REBOOT, QFOTA_EXIT_LOST, FOTA_SOURCE_UPLOAD, FOTA_AFTER_MAY_UPDATE },
+		{ false, FOTA_PHASE_UPDATE, QFOTA_EXIT_TIMEOUT, FOTA_SOURCE_FILE, FOTA_AFTER_MAY_UPDATE },
+		{ false, FOTA_PHASE_UPDATE, QFOTA_EXIT_STILL_UPDATING, FOTA_SOURCE_FOLLOW, FOTA_AFTER_MAY_UPDATE },
+		{ false, FOTA_PHASE_UPDATE, QFOTA_EXIT_UPDATE, FOTA_SOURCE_UPLOAD, FOTA_AFTER_FAILED },
+		{ false, FOTA_PHASE_VERIFY, QFOTA_EXIT_VERIFY, FOTA_SOURCE_FILE, FOTA_AFTER_FAILED },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_result res = { .ok = cases[i].ok, .phase = cases[i].phase,
+					     .exit_code = cases[i].exit_code };
+
+		if (fota_result_after(&res, cases[i].source) != cases[i].want)
+			fail_msg("case %zu: phase %s, exit %d: %d, want %d", i, fota_phase_to_string(cases[i].phase),
+				 cases[i].exit_code, fota_result_after(&res, cases[i].source), cases[i].want);
+	}
 }
 
 static void test_job_from_rule(void **state)
@@ -182,6 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_code),  cmocka_unit_test(test_job_from_rule),
+		cmocka_unit_test(test_result_after),
 		cmocka_unit_test(test_view_plain), cmocka_unit_test(test_view_table),
 		cmocka_unit_test(test_summary),
 	};

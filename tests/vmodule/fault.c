@@ -40,6 +40,7 @@ static const struct {
 	{ "ack-lossy", VM_FAULT_ACK_LOSSY, 0 },
 	{ "back-edl", VM_FAULT_BACK_EDL, 0 },
 	{ "back-rndis", VM_FAULT_BACK_RNDIS, 0 },
+	{ "slow-reboot", VM_FAULT_SLOW_REBOOT, 1 },
 	{ "urcport-modem", VM_FAULT_URCPORT_MODEM, 0 },
 	{ "urc-mixed", VM_FAULT_URC_MIXED, 0 },
 	{ "restore", VM_FAULT_RESTORE, 0 },

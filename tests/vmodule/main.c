@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	      "                         end-no-reboot reboot-no-end garbage truncated quirk-space\n"
 	      "                         quirk-downloading quirk-httppend quirk-percent other-port\n"
 	      "                         never-back imei-change nak hostile:N code-at:EVENT:N back-edl\n"
-	      "                         back-rndis\n"
+	      "                         back-rndis slow-reboot:MS\n"
 	      "                         field realism: boot-silent[:MS] strict-syntax cache-ufs\n"
 	      "                         no-drain ack-strict ack-lossy urcport-modem urc-mixed restore\n"
 	      "                         updating-zero steps-irregular; field = all but ack-lossy\n"

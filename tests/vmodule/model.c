@@ -257,8 +257,14 @@ static void do_reboot(struct vm_model *m)
 		return;
 	}
 	m->presence = VM_REBOOTING;
-	m->back_ns = m->now_ns + m->pacing.reboot_ms * NS_PER_MS;
-	m->st.module_reboot_ms += m->pacing.reboot_ms;
+	uint64_t reboot_ms = m->pacing.reboot_ms;
+	/* slow-reboot:MS: the first reboot (into the updater, for DFOTA) takes
+	 * MS more: real reboots take 30-60 s (facts §5), not always the same */
+	const struct vm_fault *slow = vm_fault_find(m, VM_FAULT_SLOW_REBOOT);
+	if (slow && m->departures == 1)
+		reboot_ms += slow->arg;
+	m->back_ns = m->now_ns + reboot_ms * NS_PER_MS;
+	m->st.module_reboot_ms += reboot_ms;
 }
 
 /* Another IMEI: the last three digits change (fault imei-change). */

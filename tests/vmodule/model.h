@@ -93,6 +93,7 @@ enum vm_fault_kind {
 	                         * its table; arg = N, at = the event */
 	VM_FAULT_BACK_EDL,      /* the first reboot comes back as Qualcomm emergency download mode
 	                         * (05c6:9008, no AT port) and stays so */
+	VM_FAULT_SLOW_REBOOT,   /* slow-reboot:MS: the first reboot takes MS more than the pacing's */
 	VM_FAULT_BACK_RNDIS,    /* the first reboot comes back in the RNDIS composition
 	                         * (AT+QCFG="usbnet",3: serial interfaces shifted by two, facts §7)
 	                         * and stays so; the module goes on as before on its moved AT port */

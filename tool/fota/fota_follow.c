@@ -377,6 +377,19 @@ int fota_follow(struct fota_ctx *c)
 	int r;
 
 	c->deadline_total = c->t_start + c->job->timeouts.total_ms;
+	if (c->job->source == FOTA_SOURCE_FOLLOW && c->job->expect_from) {
+		/* res->from holds what it runs now, if the session asked (a
+		 * station's held module); from here on the revision before */
+		bool over = c->res->from[0] && strcmp(c->res->from, c->job->expect_from) != 0;
+
+		if (over)
+			reporter_say(c->job->reporter, c->job->port, false,
+				     "the module runs %s, not %s as before its upgrade: its update is over, its reports "
+				     "were lost", c->res->from, c->job->expect_from);
+		snprintf(c->res->from, sizeof(c->res->from), "%s", c->job->expect_from);
+		if (over)
+			return verify(c, true);
+	}
 	if (c->job->source == FOTA_SOURCE_FOLLOW || c->job->source == FOTA_SOURCE_UPLOAD)
 		fota_set_phase(c, FOTA_PHASE_UPDATE, c->job->source == FOTA_SOURCE_FOLLOW
 						 ? "following the module's reports" : NULL);

@@ -92,12 +92,27 @@ struct station {
 	size_t running;
 };
 
+/* A module a watched port's last worker left with its firmware touched
+ * (fota_result_after): when that module (its IMEI) is back, it is followed to
+ * its end, or let be, never started again: update-phase failures are not
+ * retried, and a module that may still be updating takes no new AT+QFOTADL. */
+struct watch_hold {
+	enum fota_after after;   /* FOTA_AFTER_UNTOUCHED: no hold */
+	char imei[32];
+	char from[64];           /* the revision it ran before, "" unknown */
+	char to[64];             /* the revision it was taken to, "" unknown */
+	int exit_code;
+	char why[160];           /* that result's words, cut */
+};
+
 struct worker {
 	struct station *st;
 	struct station_entry *entry;
 	pthread_t thread;
 	bool started;
 	bool finished;   /* under st->lock: the entry is final (station_watch) */
+	struct watch_hold hold;        /* station_watch: the port's hold when the worker started */
+	enum fota_source source;       /* the last attempt's (for fota_result_after) */
 };
 
 static void result_emit(const struct station_opts *o, const char *port, const struct report_result *res)
@@ -146,6 +161,34 @@ enum step {
 	STEP_RETRY,  /* failed before the update began: may be tried again */
 };
 
+/* The module a watched port's last worker left touched (struct watch_hold)
+ * is back: followed to its end if it may still be updating, else let be. */
+static enum step held_module_step(struct worker *w, struct fota_job *job, struct fota_session *held)
+{
+	const struct watch_hold *h = &w->hold;
+	struct report_result *res = &w->entry->res;
+
+	if (h->after == FOTA_AFTER_FAILED) {
+		fota_session_close(held);
+		finish_early(w, -EALREADY, "not upgraded again: this module's update on this port failed (exit %d: "
+			     "%s); check it with qfota info --port %s, then upgrade it by hand if it needs it",
+			     h->exit_code, h->why, w->entry->port);
+		return STEP_DONE;
+	}
+	reporter_say(job->reporter, w->entry->port, true,
+		     "this module (IMEI %s) was left mid-upgrade here (exit %d) and may still be updating: "
+		     "following it to its end, sending nothing", h->imei, h->exit_code);
+	job->source = FOTA_SOURCE_FOLLOW;
+	job->package_path = NULL;
+	job->url = NULL;
+	job->expect_from = h->from[0] ? h->from : NULL;
+	job->expect_revision = h->to[0] ? h->to : NULL;
+	w->source = FOTA_SOURCE_FOLLOW;
+	fota_run_held(job, held, res);
+	audit_attempt(w, res);
+	return STEP_DONE;
+}
+
 /* The module as it is now (hop > 0: after `hop` verified hops; first is how
  * it was at the start): identify, decide, upgrade one hop, under one claim of
  * the module (a fota_session); a module not upgraded is let go at once.
@@ -170,6 +213,9 @@ static enum step module_step(struct worker *w, unsigned hop, const struct report
 	if (o->on_identity && hop == 0)
 		o->on_identity(o->user, e->port, res);
 	snprintf(from, sizeof(from), "%s", res->from);
+	if (hop == 0 && w->hold.after != FOTA_AFTER_UNTOUCHED && res->imei[0] &&
+	    strcmp(res->imei, w->hold.imei) == 0)
+		return held_module_step(w, &job, held);
 	if (hop > 0 && first->imei[0] && strcmp(res->imei, first->imei) != 0) {
 		fota_session_close(held);
 		finish_early(w, -ENODEV, "after %u hop%s the module on %s has IMEI %s, not %s: another module; "
@@ -184,6 +230,7 @@ static enum step module_step(struct worker *w, unsigned hop, const struct report
 			return STEP_DONE;
 		}
 		job.expect_from = from;
+		w->source = job.source;
 		fota_run_held(&job, held, res);
 		audit_attempt(w, res);
 		return res->ok ? STEP_DONE : fota_result_retryable(res) ? STEP_RETRY : STEP_DONE;
@@ -222,6 +269,7 @@ static enum step module_step(struct worker *w, unsigned hop, const struct report
 		     hop > 0 || policy_chain(o->policy, res->model, from, NULL, 0) > 1 ? ", a hop of a chain" : "");
 	station_job_from_rule(o->job, rule, from, &job);
 	job.port = e->port;
+	w->source = job.source;
 	fota_run_held(&job, held, res);
 	audit_attempt(w, res);
 	if (res->ok)
@@ -423,6 +471,7 @@ struct watch_slot {
 	int seen_devnum;     /* the device last taken here, or present when its worker ended; -1 none */
 	bool reaped;         /* a worker just ended: the device there now is its module */
 	struct worker *w;    /* running, or ended and not joined yet; NULL idle */
+	struct watch_hold hold; /* the module its last worker left touched, if any */
 };
 
 struct watch {
@@ -454,6 +503,35 @@ static struct watch_slot *slot_of(struct watch *wt, const char *port, bool add)
 	return more;
 }
 
+/* After a worker: the port holds its module if the firmware was touched
+ * and no verdict came (or a failed one); a module the worker saw to a good
+ * end, or another module, ends the hold. A module that was never identified
+ * leaves the hold as it was. */
+static void hold_update(struct watch_hold *h, const struct worker *w)
+{
+	const struct report_result *res = &w->entry->res;
+	enum fota_after after = fota_result_after(res, w->source);
+
+	if (!res->imei[0])
+		return;
+	/* a module followed from a hold and not seen to a good end: let be */
+	if (after == FOTA_AFTER_MAY_UPDATE && w->source == FOTA_SOURCE_FOLLOW && h->after != FOTA_AFTER_UNTOUCHED &&
+	    strcmp(h->imei, res->imei) == 0)
+		after = FOTA_AFTER_FAILED;
+	if (after == FOTA_AFTER_UNTOUCHED) {
+		if (res->ok || strcmp(h->imei, res->imei) != 0)
+			*h = (struct watch_hold){ .after = FOTA_AFTER_UNTOUCHED };
+		return;
+	}
+	h->after = after;
+	snprintf(h->imei, sizeof(h->imei), "%s", res->imei);
+	/* a follow's result keeps the revision before in from (fota_follow) */
+	snprintf(h->from, sizeof(h->from), "%s", res->from);
+	snprintf(h->to, sizeof(h->to), "%s", res->to);
+	h->exit_code = res->exit_code;
+	snprintf(h->why, sizeof(h->why), "%.*s", (int)sizeof(h->why) - 1, res->message);
+}
+
 /* Joins the workers that ended and keeps their entries. */
 static int watch_reap(struct watch *wt)
 {
@@ -479,6 +557,7 @@ static int watch_reap(struct watch *wt)
 			wt->cap_done = cap;
 		}
 		wt->done[wt->n_done++] = *s->w->entry;
+		hold_update(&s->hold, s->w);
 		if (wt->o->on_result)
 			wt->o->on_result(wt->o->result_user, s->w->entry);
 		free(s->w->entry);
@@ -501,7 +580,7 @@ static int watch_start(struct watch *wt, struct watch_slot *s)
 		return -ENOMEM;
 	}
 	snprintf(e->port, sizeof(e->port), "%s", s->port);
-	*w = (struct worker){ .st = &wt->st, .entry = e };
+	*w = (struct worker){ .st = &wt->st, .entry = e, .hold = s->hold };
 	if (wt->o->on_arrival)
 		wt->o->on_arrival(wt->o->user, s->port);
 	pthread_mutex_lock(&wt->st.lock);
