@@ -25,6 +25,7 @@
 #ifndef QFOTA_LOCK_H
 #define QFOTA_LOCK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct qfota_lock;
@@ -53,5 +54,11 @@ static inline void qfota_lock_releasep(struct qfota_lock **l) { qfota_lock_relea
 /* The directory qfota_lock_port uses (see above), into buf.
  * Returns 0, -ENAMETOOLONG, -EINVAL. Pure: creates and checks nothing. */
 int qfota_lock_dir(char *buf, size_t cap);
+
+/* That directory opened (O_DIRECTORY, O_CLOEXEC), made and checked as
+ * qfota_lock_port does: a descriptor, or its negative errno. *ret_shared: the
+ * qfota group may write in it (files there are made group-writable). For the
+ * other per-port files that live beside the locks (fota_hold). */
+int qfota_lock_dir_open(bool *ret_shared);
 
 #endif

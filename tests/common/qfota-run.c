@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "common/qfota-run.h"
 
@@ -32,11 +34,28 @@ static void dump(const struct qrun *q)
 	fflush(stderr);
 }
 
+/* A lock directory of its own for each run, "QFOTA_LOCK_DIR=DIR/locks-N" into
+ * buf: each run's virtual modules are new ones, though they share IMEIs and
+ * ports with the last run's, and what qfota kept beside a port's lock about
+ * an earlier module there (qfota/hold.h) must not follow them. */
+static char *fresh_lock_dir(const char *dir, char *buf, size_t cap)
+{
+	static unsigned n;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/locks-%u", dir, ++n);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", path, strerror(errno));
+	snprintf(buf, cap, "QFOTA_LOCK_DIR=%s", path);
+	return buf;
+}
+
 void qrun(struct qrun *q, const char *dir, const char *const vm_args[], const char *const qfota_args[],
 	  unsigned timeout_ms)
 {
 	char *argv[64];
-	char vm[256], qf[256], rec[128];
+	char vm[256], qf[256], rec[128], locks[300];
+	char *env[] = { locks, NULL };
 	size_t n = 0;
 
 	memset(q, 0, sizeof(*q));
@@ -54,7 +73,8 @@ void qrun(struct qrun *q, const char *dir, const char *const vm_args[], const ch
 		argv[n++] = subst(qfota_args[i], dir);
 	argv[n] = NULL;
 	assert_true(n < 64);
-	assert_int_equal(tu_run(argv, NULL, timeout_ms, &q->run), 0);
+	fresh_lock_dir(dir, locks, sizeof(locks));
+	assert_int_equal(tu_run(argv, env, timeout_ms, &q->run), 0);
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
 	q->record = tu_read_file(rec);
@@ -162,9 +182,9 @@ int qrun_teardown_dir(void **state)
 void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], const char *script,
 		 unsigned timeout_ms)
 {
-	char vm[256], rec[128], qf[256], env_q[300];
+	char vm[256], rec[128], qf[256], env_q[300], locks[300];
 	char *argv[32];
-	char *env[] = { env_q, NULL };
+	char *env[] = { env_q, locks, NULL };
 	size_t n = 0;
 
 	memset(q, 0, sizeof(*q));
@@ -172,6 +192,7 @@ void qrun_script(struct qrun *q, const char *dir, const char *const vm_args[], c
 	snprintf(rec, sizeof(rec), "%s/record", dir);
 	remove(rec);
 	snprintf(env_q, sizeof(env_q), "QFOTA=%s", tu_build_path("qfota", qf, sizeof(qf)));
+	fresh_lock_dir(dir, locks, sizeof(locks));
 	argv[n++] = vm;
 	tu_build_path("vmodule", vm, sizeof(vm));
 	for (size_t i = 0; vm_args && vm_args[i] && n < 24; i++)

@@ -286,6 +286,53 @@ static void test_auto_upgrades_then_skips(void **state)
 	qrun_clear(&q);
 }
 
+/* The plug-in path across runs: the qfota-auto@ run that gives up on a module
+ * mid-update (its reboot into the updater takes 4 s, demo pace and
+ * slow-reboot, past --timeout-reboot 1: the deadline is what this is about)
+ * has ended when the module re-enumerates and udev starts the unit again
+ * (here: 2 s later, waiting for the module with --wait; it updates 2.5 s). That second run must
+ * not upgrade it anew (before: a second upload and AT+QFOTADL into the
+ * updating module) but follow it to its verdict, from what the first run
+ * left beside the port's lock (qfota/hold.h); a third run then finds it at
+ * the policy's target. */
+static void test_auto_follows_what_a_run_left(void **state)
+{
+	const char *dir = *state;
+	char pkg[128], pol[128], text[512], script[1024], *code;
+	struct qrun q;
+
+	snprintf(pkg, sizeof(pkg), "%s/eg25.zip", dir);
+	qrun_pack("eg25", 60000, pkg, NULL);
+	snprintf(pol, sizeof(pol), "%s/policy.conf", dir);
+	snprintf(text, sizeof(text), "model=EG25 from=EG25GGBR07A08M2G to=EG25GGBR07A09M2G upload=%s\n", pkg);
+	write_text(pol, text);
+	snprintf(script, sizeof(script),
+		 "\"$QFOTA\" auto --port 1-1 --policy %s --timeout-reboot 1; echo \"first=$?\"; "
+		 "ls $QFOTA_LOCK_DIR/1-1.hold >/dev/null && echo held; "
+		 "sleep 2; \"$QFOTA\" auto --port 1-1 --policy %s --wait 30; echo \"second=$?\"; "
+		 "ls $QFOTA_LOCK_DIR/1-1.hold 2>/dev/null || echo released; "
+		 "\"$QFOTA\" auto --port 1-1 --policy %s; echo \"third=$?\"",
+		 pol, pol, pol);
+	qrun_script(&q, dir,
+		    (const char *const[]){ "--profile", "eg25", "--pace", "demo", "--fault", "slow-reboot:3000", NULL },
+		    script, RUN_MS);
+	qrun_assert_says(&q, "first=7");
+	qrun_assert_says(&q, "held\n");
+	qrun_assert_says(&q, "was left mid-upgrade here (exit 7) and may still be updating");
+	qrun_assert_says(&q, "second=0");
+	qrun_assert_says(&q, "released\n");
+	qrun_assert_says(&q, "skipped: already runs EG25GGBR07A09M2G, the policy's target");
+	qrun_assert_says(&q, "third=0");
+	if (qrun_qfotadl_count(&q, "1-1") != 1)
+		qrun_fail(&q, "AT+QFOTADL was sent again to a module that was updating");
+	code = tu_record_get(q.record, "1-1", "fota_end_code", true);
+	assert_string_equal(code, "0");
+	free(code);
+	assert_revision(&q, "1-1", true);
+	qrun_assert_released(&q, "1-1");
+	qrun_clear(&q);
+}
+
 /* Issue 16.4: the policy is trusted, so it must be safe. A rule's imei= list:
  * a module not on it is skipped untouched (exit 0, words), one on it (by
  * prefix) is upgraded. A policy with a password that others may read is
@@ -416,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_station_32_fast_default_deadlines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_station_ports_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_upgrades_then_skips, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_follows_what_a_run_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_policy_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_model_and_revision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_policies, setup, teardown),

@@ -140,6 +140,20 @@ static pid_t holder_read(int fd)
 	return 0;
 }
 
+int qfota_lock_dir_open(bool *ret_shared)
+{
+	char dir[4096];
+	bool shared = false;
+	int r;
+
+	if ((r = qfota_lock_dir(dir, sizeof(dir))) < 0)
+		return r;
+	r = dir_open(dir, &shared);
+	if (r >= 0 && ret_shared)
+		*ret_shared = shared;
+	return r;
+}
+
 int qfota_lock_port(const char *port, pid_t *holder_pid, struct qfota_lock **ret)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;

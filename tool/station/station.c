@@ -11,6 +11,7 @@
 #include "qfota/cleanup.h"
 #include "qfota/error.h"
 #include "qfota/exitcode.h"
+#include "qfota/hold.h"
 #include "qfota/station.h"
 
 const char *station_outcome_to_string(enum station_outcome o)
@@ -92,27 +93,15 @@ struct station {
 	size_t running;
 };
 
-/* A module a watched port's last worker left with its firmware touched
- * (fota_result_after): when that module (its IMEI) is back, it is followed to
- * its end, or let be, never started again: update-phase failures are not
- * retried, and a module that may still be updating takes no new AT+QFOTADL. */
-struct watch_hold {
-	enum fota_after after;   /* FOTA_AFTER_UNTOUCHED: no hold */
-	char imei[32];
-	char from[64];           /* the revision it ran before, "" unknown */
-	char to[64];             /* the revision it was taken to, "" unknown */
-	int exit_code;
-	char why[160];           /* that result's words, cut */
-};
-
 struct worker {
 	struct station *st;
 	struct station_entry *entry;
 	pthread_t thread;
 	bool started;
 	bool finished;   /* under st->lock: the entry is final (station_watch) */
-	struct watch_hold hold;        /* station_watch: the port's hold when the worker started */
-	enum fota_source source;       /* the last attempt's (for fota_result_after) */
+	struct fota_hold hold;         /* the port's hold when the worker started (qfota/hold.h) */
+	bool hold_kept;                /* the held module was let be: the hold stays as it is */
+	enum fota_source source;       /* the last attempt's (for fota_hold_next) */
 };
 
 static void result_emit(const struct station_opts *o, const char *port, const struct report_result *res)
@@ -161,15 +150,16 @@ enum step {
 	STEP_RETRY,  /* failed before the update began: may be tried again */
 };
 
-/* The module a watched port's last worker left touched (struct watch_hold)
- * is back: followed to its end if it may still be updating, else let be. */
+/* The module a port's last upgrade left touched (qfota/hold.h) is back:
+ * followed to its end if it may still be updating, else let be. */
 static enum step held_module_step(struct worker *w, struct fota_job *job, struct fota_session *held)
 {
-	const struct watch_hold *h = &w->hold;
+	const struct fota_hold *h = &w->hold;
 	struct report_result *res = &w->entry->res;
 
 	if (h->after == FOTA_AFTER_FAILED) {
 		fota_session_close(held);
+		w->hold_kept = true;
 		finish_early(w, -EALREADY, "not upgraded again: this module's update on this port failed (exit %d: "
 			     "%s); check it with qfota info --port %s, then upgrade it by hand if it needs it",
 			     h->exit_code, h->why, w->entry->port);
@@ -347,13 +337,45 @@ static void module_run(struct worker *w)
 	}
 }
 
+/* The port's hold before the module is looked at, and after it: what this
+ * worker did to it (qfota/hold.h). A hold that cannot be read or written is
+ * said, not fatal: the module is then treated as new, as before holds. */
+static void hold_read(struct worker *w)
+{
+	int r = fota_hold_load(w->entry->port, &w->hold);
+
+	if (r < 0)
+		w->hold = (struct fota_hold){ .after = FOTA_AFTER_UNTOUCHED };
+	if (r < 0 && r != -ENOENT)
+		reporter_say(w->st->o->job->reporter, w->entry->port, true,
+			     "cannot read what the last upgrade on this port left (its .hold file beside the port's "
+			     "lock): %s", qfota_strerror(r));
+}
+
+static void hold_write(struct worker *w)
+{
+	struct fota_hold next;
+	int r;
+
+	if (w->hold_kept || !fota_hold_next(&w->hold, &w->entry->res, w->source, &next))
+		return;
+	r = fota_hold_store(w->entry->port, &next);
+	if (r < 0)
+		reporter_say(w->st->o->job->reporter, w->entry->port, true,
+			     "cannot note what this upgrade left the module in (its .hold file beside the port's "
+			     "lock): %s%s", qfota_strerror(r),
+			     next.after == FOTA_AFTER_UNTOUCHED ? "" : ": if it comes back here, follow it by hand");
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct station *st = w->st;
 	struct station_entry *e = w->entry;
 
+	hold_read(w);
 	module_run(w);
+	hold_write(w);
 	e->outcome = !e->res.ok ? STATION_FAILED : e->res.err == -EALREADY ? STATION_SKIPPED : STATION_UPGRADED;
 	pthread_mutex_lock(&st->lock);
 	st->running--;
@@ -471,7 +493,6 @@ struct watch_slot {
 	int seen_devnum;     /* the device last taken here, or present when its worker ended; -1 none */
 	bool reaped;         /* a worker just ended: the device there now is its module */
 	struct worker *w;    /* running, or ended and not joined yet; NULL idle */
-	struct watch_hold hold; /* the module its last worker left touched, if any */
 };
 
 struct watch {
@@ -503,35 +524,6 @@ static struct watch_slot *slot_of(struct watch *wt, const char *port, bool add)
 	return more;
 }
 
-/* After a worker: the port holds its module if the firmware was touched
- * and no verdict came (or a failed one); a module the worker saw to a good
- * end, or another module, ends the hold. A module that was never identified
- * leaves the hold as it was. */
-static void hold_update(struct watch_hold *h, const struct worker *w)
-{
-	const struct report_result *res = &w->entry->res;
-	enum fota_after after = fota_result_after(res, w->source);
-
-	if (!res->imei[0])
-		return;
-	/* a module followed from a hold and not seen to a good end: let be */
-	if (after == FOTA_AFTER_MAY_UPDATE && w->source == FOTA_SOURCE_FOLLOW && h->after != FOTA_AFTER_UNTOUCHED &&
-	    strcmp(h->imei, res->imei) == 0)
-		after = FOTA_AFTER_FAILED;
-	if (after == FOTA_AFTER_UNTOUCHED) {
-		if (res->ok || strcmp(h->imei, res->imei) != 0)
-			*h = (struct watch_hold){ .after = FOTA_AFTER_UNTOUCHED };
-		return;
-	}
-	h->after = after;
-	snprintf(h->imei, sizeof(h->imei), "%s", res->imei);
-	/* a follow's result keeps the revision before in from (fota_follow) */
-	snprintf(h->from, sizeof(h->from), "%s", res->from);
-	snprintf(h->to, sizeof(h->to), "%s", res->to);
-	h->exit_code = res->exit_code;
-	snprintf(h->why, sizeof(h->why), "%.*s", (int)sizeof(h->why) - 1, res->message);
-}
-
 /* Joins the workers that ended and keeps their entries. */
 static int watch_reap(struct watch *wt)
 {
@@ -557,7 +549,6 @@ static int watch_reap(struct watch *wt)
 			wt->cap_done = cap;
 		}
 		wt->done[wt->n_done++] = *s->w->entry;
-		hold_update(&s->hold, s->w);
 		if (wt->o->on_result)
 			wt->o->on_result(wt->o->result_user, s->w->entry);
 		free(s->w->entry);
@@ -580,7 +571,7 @@ static int watch_start(struct watch *wt, struct watch_slot *s)
 		return -ENOMEM;
 	}
 	snprintf(e->port, sizeof(e->port), "%s", s->port);
-	*w = (struct worker){ .st = &wt->st, .entry = e, .hold = s->hold };
+	*w = (struct worker){ .st = &wt->st, .entry = e };
 	if (wt->o->on_arrival)
 		wt->o->on_arrival(wt->o->user, s->port);
 	pthread_mutex_lock(&wt->st.lock);
