@@ -161,16 +161,6 @@ int fota_identify_port(const struct fota_job *job, struct report_result *ret, st
 #define FOTA_RETRY_PAUSE_MS 3000
 bool fota_result_retryable(const struct report_result *res);
 
-/* What a failed result leaves the module in, for whoever meets it again:
- * FOTA_AFTER_UNTOUCHED  nothing was started (or only a download, safe to retry);
- * FOTA_AFTER_MAY_UPDATE the command was taken and no verdict came (qfota lost
- *                       it in a reboot, a deadline passed, it stopped
- *                       following): the module may still be updating, so it is
- *                       followed (FOTA_SOURCE_FOLLOW), never started again;
- * FOTA_AFTER_FAILED     the module reported a failed update, or ended at
- *                       another revision: not retried blindly. */
-enum fota_after { FOTA_AFTER_UNTOUCHED, FOTA_AFTER_MAY_UPDATE, FOTA_AFTER_FAILED };
-enum fota_after fota_result_after(const struct report_result *res, enum fota_source source);
 /* Sleeps FOTA_RETRY_PAUSE_MS, watching cancel (may be NULL). Returns 0, or
  * -ECANCELED when it was set. */
 int fota_retry_pause(const volatile sig_atomic_t *cancel);

@@ -19,6 +19,20 @@
 
 #include "qfota/fota.h"
 
+/* What a failed result leaves the module in, for whoever meets it again:
+ * FOTA_AFTER_UNTOUCHED  nothing was started (or only a download, safe to retry);
+ * FOTA_AFTER_MAY_UPDATE the command was taken and no verdict came (qfota lost
+ *                       it in a reboot, a deadline passed, it stopped
+ *                       following): the module may still be updating, so it is
+ *                       followed (FOTA_SOURCE_FOLLOW), never started again;
+ * FOTA_AFTER_FAILED     the module reported a failed update, or ended at
+ *                       another revision: not retried blindly. */
+enum fota_after { FOTA_AFTER_UNTOUCHED, FOTA_AFTER_MAY_UPDATE, FOTA_AFTER_FAILED };
+enum fota_after fota_result_after(const struct report_result *res, enum fota_source source);
+
+/* The longest hold file: longer is not a hold. */
+#define FOTA_HOLD_MAX_BYTES 1024
+
 struct fota_hold {
 	enum fota_after after;   /* FOTA_AFTER_UNTOUCHED: no hold */
 	char imei[32];           /* digits */
@@ -36,6 +50,12 @@ int fota_hold_load(const char *port, struct fota_hold *ret);
  * Returns 0 or a negative errno (-EPERM: another user's hold in the shared,
  * sticky directory). */
 int fota_hold_store(const char *port, const struct fota_hold *h);
+
+/* The file's text: parse len bytes (no NUL in them) into *ret (untouched on
+ * failure): 0 or -EINVAL. Format h as the file holds it: its length, or
+ * -ENOSPC. A parsed hold formats to text that parses to the same hold. */
+int fota_hold_parse(const char *text, size_t len, struct fota_hold *ret);
+int fota_hold_format(const struct fota_hold *h, char *buf, size_t cap);
 
 /* What the result of one attempt on a module makes of the port's hold old
  * (the attempt's job source: fota_result_after): a touched module with no

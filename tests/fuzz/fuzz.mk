@@ -38,6 +38,8 @@ FUZZ_SRC_audit := tool/report/audit.c tool/report/report.c tool/report/words.c t
 FUZZ_LIBS_audit = $(FUZZ_JSON_LIBS)
 FUZZ_SRC_policy := tool/station/policy.c tool/at/sha256.c tool/report/words.c tool/report/journal.c tool/at/atarg.c tool/report/text.c usbxfer/clock.c tool/report/audit.c tool/report/report.c tool/at/url.c usbxfer/log.c usbxfer/error.c
 FUZZ_LIBS_policy = $(FUZZ_JSON_LIBS)
+FUZZ_SRC_hold := tool/fota/hold_text.c usbxfer/error.c usbxfer/log.c usbxfer/clock.c
+FUZZ_LIBS_hold = $(FUZZ_JSON_LIBS)
 
 FUZZ_HEADERS := $(wildcard include/qfota/*.h tests/fuzz/*.h)
 

@@ -12,6 +12,7 @@
 
 #include "qfota/exitcode.h"
 #include "qfota/fota.h"
+#include "qfota/hold.h"
 #include "qfota/station.h"
 #include "../../tool/cli/station_view.h"
 

@@ -410,34 +410,6 @@ bool fota_result_retryable(const struct report_result *res)
 	return !res->ok && res->exit_code == QFOTA_EXIT_DOWNLOAD;
 }
 
-/* The phase tells whether AT+QFOTADL was taken: every phase after COMMAND
- * comes after its OK. A failure before it (bad input, no module, busy, a
- * refused command, a download that failed: exit 2-5, 130) left the firmware
- * alone. So did a FILE stream cut by the module vanishing: the package never
- * arrived whole [I: a module gone after the last byte and before FILEEND is
- * taken as cut too]. A module whose own download (URL) outlasted
- * --timeout-download may finish it and update. */
-enum fota_after fota_result_after(const struct report_result *res, enum fota_source source)
-{
-	if (res->ok || res->phase <= FOTA_PHASE_COMMAND)
-		return FOTA_AFTER_UNTOUCHED;
-	if (res->phase == FOTA_PHASE_DOWNLOAD && source == FOTA_SOURCE_FILE && res->exit_code == QFOTA_EXIT_LOST)
-		return FOTA_AFTER_UNTOUCHED;
-	switch (res->exit_code) {
-	case QFOTA_EXIT_USAGE:
-	case QFOTA_EXIT_NO_MODULE:
-	case QFOTA_EXIT_ACCESS:
-	case QFOTA_EXIT_DOWNLOAD:
-	case QFOTA_EXIT_INTERRUPTED:
-		return FOTA_AFTER_UNTOUCHED;
-	case QFOTA_EXIT_UPDATE:
-	case QFOTA_EXIT_VERIFY:
-		return FOTA_AFTER_FAILED;
-	default: /* lost, a deadline, stopped following, anything else */
-		return FOTA_AFTER_MAY_UPDATE;
-	}
-}
-
 int fota_retry_pause(const volatile sig_atomic_t *cancel)
 {
 	uint64_t end = qfota_now_ms() + FOTA_RETRY_PAUSE_MS;
