@@ -66,7 +66,11 @@ int fota_hold_store(const char *port, const struct fota_hold *h)
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, shared ? 0664 : 0644);
 	if (fd < 0)
 		return qfota_errno();
-	if (write(fd, text, (size_t)n) != n)
+	/* the unit's UMask=0077 would make it root's alone: every qfota that
+	 * meets the module must read it (as the lock files' PIDs) */
+	if (fchmod(fd, shared ? 0664 : 0644) < 0)
+		r = qfota_errno();
+	if (r == 0 && write(fd, text, (size_t)n) != n)
 		r = errno ? qfota_errno() : -EIO;
 	if (close(TAKE_FD(fd)) < 0 && r == 0)
 		r = qfota_errno();
