@@ -72,8 +72,16 @@ static void test_round_trip(void **state)
 
 	/* a message with a newline, a control byte and UTF-8: one line of ASCII */
 	snprintf(h.why, sizeof(h.why), "did not come back\nin 1 s \x1b[2J \xc3\xa9");
+	struct stat st;
+	mode_t old_mask;
+
 	assert_int_equal(fota_hold_load("1-1", &got), -ENOENT);
+	old_mask = umask(077); /* the unit's: the file must stay readable to every qfota */
 	assert_int_equal(fota_hold_store("1-1", &h), 0);
+	umask(old_mask);
+	snprintf(path, sizeof(path), "%s/1-1.hold", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
 	assert_int_equal(fota_hold_load("1-1", &got), 0);
 	assert_int_equal(got.after, FOTA_AFTER_MAY_UPDATE);
 	assert_string_equal(got.imei, IMEI);
