@@ -338,3 +338,28 @@ size_t tu_record_count(const char *record, const char *port, const char *key)
 		n++;
 	return n;
 }
+
+int tu_lock_dir_setup(void **state)
+{
+	struct tu_lock_dir *f = calloc(1, sizeof(*f));
+
+	if (!f || !(f->tmp = tu_mkdtemp())) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->dir, sizeof(f->dir), "%s/locks", f->tmp);
+	setenv("QFOTA_LOCK_DIR", f->dir, 1);
+	*state = f;
+	return 0;
+}
+
+int tu_lock_dir_teardown(void **state)
+{
+	struct tu_lock_dir *f = *state;
+
+	unsetenv("QFOTA_LOCK_DIR");
+	tu_rmrf(f->tmp);
+	free(f->tmp);
+	free(f);
+	return 0;
+}

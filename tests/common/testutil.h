@@ -38,6 +38,16 @@ const char *tu_build_path(const char *name, char *buf, size_t cap);
 /* Creates a fresh directory under /tmp (short path: umockdev socket paths are
  * limited to 108 bytes). Returns a malloc'd path; tu_rmrf removes it. */
 char *tu_mkdtemp(void);
+
+/* cmocka setup/teardown for tests of the files beside the port locks: *state
+ * becomes a struct tu_lock_dir, a scratch directory with QFOTA_LOCK_DIR set to
+ * its "locks" (not made: qfota makes it); all removed at teardown. */
+struct tu_lock_dir {
+	char *tmp;
+	char dir[512];
+};
+int tu_lock_dir_setup(void **state);
+int tu_lock_dir_teardown(void **state);
 void tu_rmrf(const char *path);
 
 /* Writes len pseudo-random bytes (seeded) to path. Returns 0 or -errno. */

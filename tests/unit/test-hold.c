@@ -23,35 +23,10 @@
 #define IMEI "866050034443000"
 #define IMEI2 "866050034443018"
 
-struct fx {
-	char *tmp;
-	char dir[512];
-};
+#define setup tu_lock_dir_setup
+#define teardown tu_lock_dir_teardown
 
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_non_null(f->tmp = tu_mkdtemp());
-	snprintf(f->dir, sizeof(f->dir), "%s/locks", f->tmp);
-	setenv("QFOTA_LOCK_DIR", f->dir, 1);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	unsetenv("QFOTA_LOCK_DIR");
-	tu_rmrf(f->tmp);
-	free(f->tmp);
-	free(f);
-	return 0;
-}
-
-static void write_hold(const struct fx *f, const char *text)
+static void write_hold(const struct tu_lock_dir *f, const char *text)
 {
 	char path[600];
 	FILE *o;
@@ -65,7 +40,7 @@ static void write_hold(const struct fx *f, const char *text)
 
 static void test_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct fota_hold h = { .after = FOTA_AFTER_MAY_UPDATE, .imei = IMEI, .from = "EG25GGBR07A08M2G",
 			       .to = "EG25GGBR07A09M2G", .exit_code = 7 }, got;
 	char path[600];
@@ -126,7 +101,7 @@ static void test_strict(void **state)
 		"after failed\nimei " IMEI "\nto 0123456789012345678901234567890123456789012345678901234567890123456789\n",
 		"after failed\nimei\n",
 	};
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct fota_hold got;
 	char path[600], big[2048];
 

@@ -27,35 +27,10 @@
 #include "common/testutil.h"
 #include "qfota/lock.h"
 
-struct fx {
-	char *tmp;      /* removed at teardown */
-	char dir[512];  /* QFOTA_LOCK_DIR */
-};
+#define setup tu_lock_dir_setup
+#define teardown tu_lock_dir_teardown
 
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_non_null(f->tmp = tu_mkdtemp());
-	snprintf(f->dir, sizeof(f->dir), "%s/locks", f->tmp);
-	setenv("QFOTA_LOCK_DIR", f->dir, 1);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	unsetenv("QFOTA_LOCK_DIR");
-	tu_rmrf(f->tmp);
-	free(f->tmp);
-	free(f);
-	return 0;
-}
-
-static char *lock_file_text(const struct fx *f, const char *port)
+static char *lock_file_text(const struct tu_lock_dir *f, const char *port)
 {
 	char path[600];
 
@@ -65,7 +40,7 @@ static char *lock_file_text(const struct fx *f, const char *port)
 
 static void test_lock_release_relock(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL, *l2 = NULL;
 	char *text, want[32];
 	struct stat st;
@@ -101,7 +76,7 @@ static void test_lock_release_relock(void **state)
  * directory or a lock file (dir 0755, file 0644). */
 static void test_modes_under_open_umask(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 	struct stat st;
 	char path[600];
@@ -139,7 +114,7 @@ static void test_same_process_conflicts(void **state)
 /* The lock descriptor is close-on-exec: programs qfota starts do not hold it. */
 static void test_cloexec(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 	char want[600];
 	int found = 0;
@@ -167,7 +142,7 @@ static void test_cloexec(void **state)
  * cleanup) the file it left does not block. */
 static void test_other_process_and_stale(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 	pid_t holder = 0, child;
 	int pfd[2], status;
@@ -238,7 +213,7 @@ static void test_bad_ports(void **state)
 
 static void test_symlinked_dir_refused(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 	char real[600];
 
@@ -251,7 +226,7 @@ static void test_symlinked_dir_refused(void **state)
 
 static void test_symlinked_file_refused(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 	char target[600], link[600];
 
@@ -265,7 +240,7 @@ static void test_symlinked_file_refused(void **state)
 
 static void test_writable_dir_refused(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 
 	assert_int_equal(mkdir(f->dir, 0755), 0);
@@ -279,7 +254,7 @@ static void test_writable_dir_refused(void **state)
 
 static void test_foreign_dir_refused(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	struct qfota_lock *l = NULL;
 
 	if (geteuid() != 0)
@@ -385,7 +360,7 @@ static void reap(pid_t child)
  * outside the group cannot lock at all (-EACCES). Root only (setuid). */
 static void test_shared_dir_from_tmpfiles(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	char root[600], conf[800], dir[700], etc[700], text[64];
 	struct qfota_lock *l = NULL;
 	pid_t a, b, holder = 0;
@@ -459,7 +434,7 @@ static void test_shared_dir_from_tmpfiles(void **state)
  * words it: fota_session.c). */
 static void test_default_dir_made_shared(void **state)
 {
-	struct fx *f = *state;
+	struct tu_lock_dir *f = *state;
 	char group[600], text[64];
 	pid_t child;
 	int status;
