@@ -185,6 +185,11 @@ static void test_exit_codes_of_distinct_cases(void **state)
 	assert_int_equal(qfota_exit_for(-ECANCELED, FOTA_PHASE_DOWNLOAD, false, true), QFOTA_EXIT_STILL_UPDATING);
 	assert_int_equal(qfota_exit_for(-EIO, FOTA_PHASE_UPDATE, true, true), QFOTA_EXIT_UPDATE);
 	assert_int_equal(qfota_exit_for(-EINVAL, FOTA_PHASE_PREFLIGHT, false, false), QFOTA_EXIT_USAGE);
+	/* "safe to retry" (5) only before the update began: a DFOTA module
+	 * rebooting into its updater that fails its claim with EIO is not */
+	assert_int_equal(qfota_exit_for(-EIO, FOTA_PHASE_REBOOT, false, false), QFOTA_EXIT_DOWNLOAD);
+	assert_int_equal(qfota_exit_for(-EIO, FOTA_PHASE_REBOOT, false, true), QFOTA_EXIT_FAILED);
+	assert_int_equal(qfota_exit_for(-EIO, FOTA_PHASE_DOWNLOAD, true, true), QFOTA_EXIT_UPDATE);
 }
 
 static void test_syscall_errno_is_closed(void **state)

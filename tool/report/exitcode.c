@@ -6,7 +6,10 @@
 
 int qfota_exit_for(int err, enum fota_phase phase, bool module_reported, bool update_begun)
 {
-	bool before_update = phase < FOTA_PHASE_UPDATE;
+	/* Exit 5 says "safe to retry", and a station retries it: never once the
+	 * update has begun, whatever phase qfota was in (a DFOTA module's reboot
+	 * into its updater, a claim that fails with EIO after it, is not). */
+	bool before_update = phase < FOTA_PHASE_UPDATE && !update_begun;
 
 	if (err == 0 || err == -EALREADY) /* -EALREADY: already at the target, not a failure */
 		return QFOTA_EXIT_OK;
