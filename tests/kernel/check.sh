@@ -1,16 +1,17 @@
 #!/bin/bash
-# make check-kernel: the two guests of the kernel tier one after the other
-# (each qemu keeps a core busy): run.sh (busybox init + udevd) and
-# run-systemd.sh (Debian's systemd as PID 1, with ModemManager). Each prints
-# its own `kernel-test` lines and `N passed, N failed`; the last line is the
-# sum. Exits nonzero if either guest had a failure.
+# make check-kernel: the three guests of the kernel tier one after the other
+# (each qemu keeps a core busy): run.sh (busybox init + udevd, four modules),
+# run-systemd.sh (Debian's systemd as PID 1, with ModemManager) and
+# run-station.sh (the busybox guest with sixty modules, one station). Each
+# prints its own `kernel-test` lines and `N passed, N failed`; the last line
+# is the sum. Exits nonzero if any guest had a failure.
 # Usage: check.sh [BUILD]
 set -uo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 t0=$(date +%s)
 passed=0 failed=0 status=0
-for run in run.sh run-systemd.sh; do
+for run in run.sh run-systemd.sh run-station.sh; do
 	echo "== kernel tier: $run"
 	out=$(mktemp)
 	bash "$here/$run" "$build" | tee "$out"

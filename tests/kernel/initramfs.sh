@@ -3,10 +3,11 @@
 # unpacks it faster than a compressed one under TCG): busybox, the USB modules
 # (with depmod), systemd-udevd/udevadm with Debian's stock rules plus qfota's
 # udev/*.rules, /etc/group with qfota, build/qfota with its shared libraries,
-# the guest scripts and the test payload.
-# Usage: initramfs.sh BUILD KERNEL_RELEASE PAYLOAD_DIR OUT.cpio
+# the guest scripts and the test payload. SCRIPT (default scenarios.sh) is
+# the file of guest/ that /init runs, installed as /test/scenarios.sh.
+# Usage: initramfs.sh BUILD KERNEL_RELEASE PAYLOAD_DIR OUT.cpio [SCRIPT]
 set -eu
-build=$(cd "$1" && pwd) krel=$2 payload=$3 out=$4
+build=$(cd "$1" && pwd) krel=$2 payload=$3 out=$4 script=${5:-scenarios.sh}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kroot=$build/kernel/root
@@ -90,7 +91,8 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$r/etc/passwd"
 # The program under test and the test itself.
 copy_prog "$build/qfota" /bin/qfota
 cp "$here/guest/init" "$r/init"
-cp "$here/guest/lib.sh" "$here/guest/scenarios.sh" "$r/test/"
+cp "$here/guest/lib.sh" "$r/test/"
+cp "$here/guest/$script" "$r/test/scenarios.sh"
 cp "$payload"/* "$r/test/"
 chmod 0755 "$r/init"
 

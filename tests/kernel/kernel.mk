@@ -3,9 +3,9 @@
 #
 #   make check-kernel   installs what it needs (as root), downloads the guests'
 #                       kernel, udev, and systemd with its packages into
-#                       $(BUILD)/kernel (cached), boots the busybox guest, then
-#                       the systemd guest, and prints `kernel-test <name>
-#                       PASS|FAIL` lines.
+#                       $(BUILD)/kernel (cached), boots the busybox guest, the
+#                       systemd guest, then the station guest, and prints
+#                       `kernel-test <name> PASS|FAIL` lines.
 
 # The usbredir adapter of the virtual module (tests/vmodule/redir/): the same
 # model objects as build/vmodule (libvmodule.a; only what is referenced is

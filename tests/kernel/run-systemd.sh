@@ -24,10 +24,7 @@ rm -rf "$work"
 mkdir -p "$work/payload"
 p=$work/payload
 
-# Packages and the policy. Revisions: tests/vmodule/README.md "Package format"
-# (from at offset 40, to at offset 88, 48 bytes each).
-to_rev() { dd if="$1" bs=1 skip=88 count=48 status=none | tr -d '\0'; }
-from_rev() { dd if="$1" bs=1 skip=40 count=48 status=none | tr -d '\0'; }
+# Packages and the policy (to_rev, from_rev: host.sh).
 vm=$build/vmodule
 $vm pack --profile ec200u --size 1048576 "$p/ec200u.pack" || die "vmodule pack"
 $vm pack --profile eg25 --size 8388608 "$p/eg25.zip" || die "vmodule pack"
@@ -57,7 +54,8 @@ image_s=$(elapsed "$t_image")
 	--socket "$work/ur4.sock" --profile ec200u --port 1-4 \
 	2>"$work/vmodule-redir.log" &
 redir_pid=$!
-boot_guest 1280 "console=ttyS0 quiet loglevel=3 panic=-1 systemd.unit=kernel-test.target systemd.show_status=auto"
+boot_guest 1280 "console=ttyS0 quiet loglevel=3 panic=-1 systemd.unit=kernel-test.target systemd.show_status=auto" \
+	1-1 1-2 1-3 1-4
 expect auto-plug-systemd 1-1 fota_mode FILE
 expect auto-plug-systemd 1-1 fota_end_code 0
 expect auto-plug-systemd 1-1 reboots 2

@@ -22,10 +22,7 @@ work=$build/kernel/run
 rm -rf "$work"
 mkdir -p "$work/payload"
 
-# Packages, and the revision each one upgrades to (header offset 88, 48 bytes:
-# tests/vmodule/README.md "Package format").
-to_rev() { dd if="$1" bs=1 skip=88 count=48 status=none | tr -d '\0'; }
-from_rev() { dd if="$1" bs=1 skip=40 count=48 status=none | tr -d '\0'; }
+# Packages, and the revision each one upgrades to (to_rev, from_rev: host.sh).
 "$build/vmodule" pack --profile ec200u --size 1048576 "$work/payload/ec200u.pack" || die "vmodule pack"
 "$build/vmodule" pack --profile eg25 --size 300001 "$work/payload/eg25.zip" || die "vmodule pack"
 to_rev "$work/payload/ec200u.pack" >"$work/payload/ec200u.to"
@@ -41,7 +38,7 @@ sh "$here/initramfs.sh" "$build" "$krel" "$work/payload" "$work/initramfs.cpio" 
 	--socket "$work/ur4.sock" --profile ec200u --port 1-4 --pace demo \
 	2>"$work/vmodule-redir.log" &
 redir_pid=$!
-boot_guest 512 "console=ttyS0 quiet loglevel=3 panic=-1"
+boot_guest 512 "console=ttyS0 quiet loglevel=3 panic=-1" 1-1 1-2 1-3 1-4
 pkg=$work/payload/ec200u.pack
 expect ec200u-file-upgrade 1-1 fota_mode FILE
 expect ec200u-file-upgrade 1-1 fota_end_code 0
