@@ -6,7 +6,9 @@
 #   1-2 EP06    auto-multi-hop  (two rules A->B, B->C, DFOTA upload, 2 reboots each)
 #   1-3 EG25    auto-retrigger  (DFOTA upload, 2 reboots)
 #   1-4 EC200U  mm-inhibit: no QFOTA_AUTO; ModemManager manages it, qfota by hand
-# /etc/udev/rules.d/71-qfota-auto-enable.rules opts 1-1, 1-2 and 1-3 in;
+#   1-5 EG25    auto-mid-update (DFOTA upload; its reboot into the updater
+#               takes 3 s more; its unit's drop-in: --timeout-reboot 1)
+# /etc/udev/rules.d/71-qfota-auto-enable.rules opts 1-1, 1-2, 1-3 and 1-5 in;
 # /etc/qfota/policy.conf has the rules; the packages are in /srv/qfota, their
 # revisions in /test/*.to and *.from. tests/kernel/README.md explains.
 # shellcheck disable=SC1091,SC2154 # lib.sh is in the guest; it sets $rc
@@ -75,7 +77,7 @@ systemctl --no-pager is-system-running || true
 # "bind" uevents under a running systemd ----
 modprobe xhci_pci
 ready=1
-for p in 1-1 1-2 1-3 1-4; do wait_for 60 present "$p" || { echo "module on $p: not enumerated"; ready=0; }; done
+for p in 1-1 1-2 1-3 1-4 1-5; do wait_for 60 present "$p" || { echo "module on $p: not enumerated"; ready=0; }; done
 emit "kernel-test-ready $(uptime_s)"
 [ "$ready" = 1 ] || { ls -l /sys/bus/usb/devices/; dmesg | tail -n 40; }
 
@@ -125,7 +127,9 @@ check "after the events: the first run still running, or ended by itself" same_r
 retrigger_fails=$fails retrigger_t=$t_begin
 
 # ---- every automatic upgrade to its end ----
-for p in 1-1 1-2 1-3; do
+# 1-5: its first run gives up after the reboot (exit 7); udev starts the unit
+# again on each return; the unit is settled when no run is due any more.
+for p in 1-1 1-2 1-3 1-5; do
 	wait_for 300 unit_settled "qfota-auto@$p.service" || echo "qfota-auto@$p.service still running"
 done
 echo "automatic upgrades done at $(uptime_s) s"
@@ -210,6 +214,26 @@ else
 	check "option bound on 1-2, nothing claimed" settled 1-2
 	end
 fi
+
+# ---- auto-mid-update: a run gave up on 1-5 mid-update; the next one follows ----
+# The first run of qfota-auto@1-5 loses the module in its reboot into the
+# updater (--timeout-reboot 1 < 4 s) and fails; the module comes back
+# updating, udev and systemd start the unit again, and that run must follow
+# it (what the first left in /run/qfota/1-5.hold), never upload and send
+# AT+QFOTADL again (the host counts them in the record); a later run finds it
+# at the policy's target.
+begin auto-mid-update
+u=qfota-auto@1-5.service
+to=$(cat /test/eg25.to)
+ujournal "$u" | sed 's/^/    | /'
+check "a run gave up on it in the reboot (exit 7)" sh -c "journalctl -b -q -o cat -u $u | grep -q 'did not come back on port 1-5 within 1 s'"
+check "a later run followed it, sending nothing" sh -c "journalctl -b -q -o cat -u $u | grep -q 'was left mid-upgrade here (exit 7) and may still be updating'"
+check "that run saw it to $to" sh -c "journalctl -b -q -o cat -u $u | grep -q -e 'upgraded EG25.*$to' -e 'upgraded from .* to $to'"
+check "no hold left in /run/qfota" sh -c "[ ! -e /run/qfota/1-5.hold ]"
+check "$u ended inactive" [ "$(unit_state "$u")" = inactive ]
+check "the audit log: 1-5 ok at $to" sh -c "grep '\"port\":\"1-5\"' /var/lib/qfota/audit.log | grep '\"to\":\"$to\"' | grep -q '\"result\":\"ok\"'"
+check "option bound on 1-5, nothing claimed" settled 1-5
+end
 
 # ---- mm-inhibit: Debian's ModemManager manages 1-4; qfota borrows it ----
 begin mm-inhibit
