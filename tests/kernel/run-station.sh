@@ -1,10 +1,10 @@
 #!/bin/bash
 # The kernel tier's station guest: the busybox guest of run.sh (the same
-# initramfs builder, kernel and udevd) with more modules than one
-# vmodule-redir served before, on two buses, and one scenario in which ONE
-# `qfota station` process upgrades them all at once with its default
-# deadlines (tests/kernel/guest/scenarios-station.sh); then each module's
-# record is checked on its own port. Prints `kernel-test <name> PASS|FAIL`
+# initramfs builder, kernel and udevd) with sixty modules on four xHCI
+# controllers, from one vmodule-redir, and one scenario in which ONE `qfota
+# station` process upgrades them all at once with its default deadlines
+# (tests/kernel/guest/scenarios-station.sh); then each module's record is
+# checked on its own port. Prints `kernel-test <name> PASS|FAIL`
 # lines, the boot and run times, `N passed, N failed`, and exits nonzero on
 # any failure. README.md beside this file explains.
 # Usage: run-station.sh [BUILD]
@@ -50,14 +50,14 @@ done
 	2>"$work/vmodule-redir.log" &
 redir_pid=$!
 boot_guest 512 "console=ttyS0 quiet loglevel=3 panic=-1" "${ports[@]}"
-sum=$(sha "$pkg") size=$(stat -c %s "$pkg")
+sum=$(sha "$pkg") size=$(stat -c %s "$pkg") to=$(cat "$p/ec200u.to")
 for port in "${ports[@]}"; do
 	expect big-station "$port" fota_mode FILE
 	expect big-station "$port" fota_end_code 0
 	expect big-station "$port" reboots 1
 	expect big-station "$port" package_bytes "$size"
 	expect big-station "$port" package_sha256 "$sum"
-	expect big-station "$port" revision "$(cat "$p/ec200u.to")"
+	expect big-station "$port" revision "$to"
 	expect big-station "$port" redir_device_connects 2
 done
 
