@@ -39,24 +39,12 @@ done
 make -s -C "$top" install BUILD="$build" DESTDIR="$r" >/dev/null
 
 # The administrator's part (README, "Station set-up"): automatic upgrades on
-# for the ports of scenarios auto-* (1-1, 1-2, 1-3, 1-5), narrowed as README
+# for the ports of scenarios auto-* (1-1, 1-2, 1-3), narrowed as README
 # advises; 1-4 is the laptop's modem that ModemManager manages.
-sed 's/^SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ENV{QFOTA_AUTO}="1"$/SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", KERNEL=="1-1|1-2|1-3|1-5", ENV{QFOTA_AUTO}="1"/' \
+sed 's/^SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ENV{QFOTA_AUTO}="1"$/SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", KERNEL=="1-1|1-2|1-3", ENV{QFOTA_AUTO}="1"/' \
 	"$r/usr/local/share/doc/qfota/examples/qfota-auto-enable.rules.example" \
 	>"$r/etc/udev/rules.d/71-qfota-auto-enable.rules"
-grep -q 'KERNEL=="1-1|1-2|1-3|1-5"' "$r/etc/udev/rules.d/71-qfota-auto-enable.rules"
-# auto-mid-update: 1-5's unit with a reboot deadline shorter than the
-# module's reboot into its updater, so that its first run gives up on it
-# mid-update (a drop-in, as an administrator would write one); its runs wait
-# until the scenario lets them go, after the other upgrades (not to load the
-# one-CPU guest while auto-retrigger's re-bind needs 1-3 on the bus).
-mkdir -p "$r/etc/systemd/system/qfota-auto@1-5.service.d"
-cat >"$r/etc/systemd/system/qfota-auto@1-5.service.d/kernel-test.conf" <<'UNIT'
-[Service]
-ExecStartPre=/bin/sh -c 'until [ -e /run/kernel-test-go-1-5 ]; do sleep 0.2; done'
-ExecStart=
-ExecStart=qfota auto --port %i --policy /etc/qfota/policy.conf --timeout-reboot 1
-UNIT
+grep -q 'KERNEL=="1-1|1-2|1-3"' "$r/etc/udev/rules.d/71-qfota-auto-enable.rules"
 cp "$payload"/*.pack "$payload"/*.zip "$r/srv/qfota/"
 cp "$payload/policy.conf" "$r/etc/qfota/policy.conf"
 chmod 0644 "$r/etc/qfota/policy.conf"

@@ -11,7 +11,7 @@ set -uo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 t_start=$(date +%s.%N)
-scenarios="auto-retrigger auto-plug-systemd journal-fields auto-multi-hop auto-mid-update mm-inhibit"
+scenarios="auto-retrigger auto-plug-systemd journal-fields auto-multi-hop mm-inhibit"
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 . "$here/host.sh"
@@ -52,11 +52,10 @@ image_s=$(elapsed "$t_image")
 	--socket "$work/ur2.sock" --profile ep06 --port 1-2 \
 	--socket "$work/ur3.sock" --profile eg25 --port 1-3 \
 	--socket "$work/ur4.sock" --profile ec200u --port 1-4 \
-	--socket "$work/ur5.sock" --profile eg25 --port 1-5 --fault slow-reboot:3000 \
 	2>"$work/vmodule-redir.log" &
 redir_pid=$!
 boot_guest 1280 "console=ttyS0 quiet loglevel=3 panic=-1 systemd.unit=kernel-test.target systemd.show_status=auto" \
-	1-1 1-2 1-3 1-4 1-5
+	1-1 1-2 1-3 1-4
 expect auto-plug-systemd 1-1 fota_mode FILE
 expect auto-plug-systemd 1-1 fota_end_code 0
 expect auto-plug-systemd 1-1 reboots 2
@@ -72,14 +71,6 @@ expect auto-retrigger 1-3 redir_device_connects 3
 expect auto-multi-hop 1-2 fota_end_code 0
 expect auto-multi-hop 1-2 reboots 4
 expect auto-multi-hop 1-2 revision "$(cat "$p/ep06.to")"
-expect auto-mid-update 1-5 fota_mode LOCAL
-expect auto-mid-update 1-5 fota_end_code 0
-expect auto-mid-update 1-5 reboots 2
-expect auto-mid-update 1-5 revision "$(cat "$p/eg25.to")"
-n=$(grep -c '^1-5 cmd AT+QFOTADL=' "$work/record" 2>/dev/null)
-[ "$n" = 1 ] || host_fail[auto-mid-update]+="module 1-5 got ${n:-no} AT+QFOTADL, want 1 (a run sent it again mid-update); "
-n=$(grep -c '^1-5 cmd AT+QFUPL=' "$work/record" 2>/dev/null)
-[ "$n" = 1 ] || host_fail[auto-mid-update]+="module 1-5 got ${n:-no} AT+QFUPL, want 1; "
 expect mm-inhibit 1-4 fota_mode FILE
 expect mm-inhibit 1-4 fota_end_code 0
 expect mm-inhibit 1-4 reboots 1

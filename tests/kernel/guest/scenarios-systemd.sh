@@ -6,9 +6,7 @@
 #   1-2 EP06    auto-multi-hop  (two rules A->B, B->C, DFOTA upload, 2 reboots each)
 #   1-3 EG25    auto-retrigger  (DFOTA upload, 2 reboots)
 #   1-4 EC200U  mm-inhibit: no QFOTA_AUTO; ModemManager manages it, qfota by hand
-#   1-5 EG25    auto-mid-update (DFOTA upload; its reboot into the updater
-#               takes 3 s more; its unit's drop-in: --timeout-reboot 1)
-# /etc/udev/rules.d/71-qfota-auto-enable.rules opts 1-1, 1-2, 1-3 and 1-5 in;
+# /etc/udev/rules.d/71-qfota-auto-enable.rules opts 1-1, 1-2 and 1-3 in;
 # /etc/qfota/policy.conf has the rules; the packages are in /srv/qfota, their
 # revisions in /test/*.to and *.from. tests/kernel/README.md explains.
 # shellcheck disable=SC1091,SC2154 # lib.sh is in the guest; it sets $rc
@@ -48,6 +46,16 @@ runs_ok() { # unit
 	echo "  $1: $up runs upgraded, $other neither upgraded nor skipped (of $(starts "$1") starts)"
 	return 1
 }
+# runs_ok once journald has indexed the last run's lines (under load a run
+# just ended can show its "Starting" before its words): quiet while it waits.
+runs_ok_soon() {
+	tries=0
+	until runs_ok "$1" >/dev/null; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 100 ] || { runs_ok "$1"; return 1; }
+		sleep 0.2
+	done
+}
 never_failed() { ! ujournal "$1" | grep -q 'Failed with result'; }
 # A re-plug of the module on port $1 by its own reset (AT+CFUN=1,1 on its AT
 # tty): it leaves the bus and comes back, as after a power cycle.
@@ -77,7 +85,7 @@ systemctl --no-pager is-system-running || true
 # "bind" uevents under a running systemd ----
 modprobe xhci_pci
 ready=1
-for p in 1-1 1-2 1-3 1-4 1-5; do wait_for 60 present "$p" || { echo "module on $p: not enumerated"; ready=0; }; done
+for p in 1-1 1-2 1-3 1-4; do wait_for 60 present "$p" || { echo "module on $p: not enumerated"; ready=0; }; done
 emit "kernel-test-ready $(uptime_s)"
 [ "$ready" = 1 ] || { ls -l /sys/bus/usb/devices/; dmesg | tail -n 40; }
 
@@ -127,7 +135,6 @@ check "after the events: the first run still running, or ended by itself" same_r
 retrigger_fails=$fails retrigger_t=$t_begin
 
 # ---- every automatic upgrade to its end ----
-# (1-5's runs wait for auto-mid-update.)
 for p in 1-1 1-2 1-3; do
 	wait_for 300 unit_settled "qfota-auto@$p.service" || echo "qfota-auto@$p.service still running"
 done
@@ -142,7 +149,7 @@ check "never two qfota on 1-3 at once ($(sort -u /tmp/qc-1-3 | tr '\n' ' '))" [ 
 check "the first run upgraded it, to its end" sh -c "journalctl -b -q -o cat _SYSTEMD_INVOCATION_ID=$inv0 | grep -q 'upgraded EG25'"
 check "$u ended inactive" [ "$(unit_state "$u")" = inactive ]
 check "$u result success" [ "$(unit_prop "$u" Result)" = success ]
-check "one run upgraded, any other skipped (trigger, re-bind and 2 reboots)" runs_ok "$u"
+check "one run upgraded, any other skipped (trigger, re-bind and 2 reboots)" runs_ok_soon "$u"
 check "no run failed" never_failed "$u"
 check "option bound on 1-3 after" wait_for 30 option_bound 1-3
 check "nothing claimed on 1-3" none_claimed 1-3
@@ -153,7 +160,7 @@ begin auto-plug-systemd
 u=qfota-auto@1-1.service
 to=$(cat /test/ec200u.to)
 ujournal "$u" | sed 's/^/    | /'
-check "$u: one run upgraded, any other skipped (1 reboot)" runs_ok "$u"
+check "$u: one run upgraded, any other skipped (1 reboot)" runs_ok_soon "$u"
 check "no run failed" never_failed "$u"
 check "$u ended inactive" [ "$(unit_state "$u")" = inactive ]
 check "$u result success, exit 0" [ "$(unit_prop "$u" Result) $(unit_prop "$u" ExecMainStatus)" = "success 0" ]
@@ -213,31 +220,6 @@ else
 	check "option bound on 1-2, nothing claimed" settled 1-2
 	end
 fi
-
-# ---- auto-mid-update: a run gave up on 1-5 mid-update; the next one follows ----
-# The first run of qfota-auto@1-5 loses the module in its reboot into the
-# updater (--timeout-reboot 1 < 4 s) and fails; the module comes back
-# updating, udev and systemd start the unit again, and that run must follow
-# it (what the first left in /run/qfota/1-5.hold), never upload and send
-# AT+QFOTADL again (the host counts them in the record); a later run finds it
-# at the policy's target.
-begin auto-mid-update
-u=qfota-auto@1-5.service
-to=$(cat /test/eg25.to)
-# Its runs go now; a wait for the unit to settle could end between two of
-# them (the first has failed, the module is still away): wait for what this
-# is about.
-touch /run/kernel-test-go-1-5
-check "a run gave up on it in the reboot (exit 7)" wait_for 300 sh -c "journalctl -b -q -o cat -u $u | grep -q 'did not come back on port 1-5 within 1 s'"
-check "a later run followed it, sending nothing" wait_for 120 sh -c "journalctl -b -q -o cat -u $u | grep -q 'was left mid-upgrade here (exit 7) and may still be updating'"
-check "that run saw it to $to" wait_for 120 sh -c "journalctl -b -q -o cat -u $u | grep -q -e 'upgraded EG25.*$to' -e 'upgraded from .* to $to'"
-check "$u settles" wait_for 120 unit_settled "$u"
-ujournal "$u" | sed 's/^/    | /'
-check "no hold left in /run/qfota" sh -c "[ ! -e /run/qfota/1-5.hold ]"
-check "$u ended inactive" [ "$(unit_state "$u")" = inactive ]
-check "the audit log: 1-5 ok at $to" sh -c "grep '\"port\":\"1-5\"' /var/lib/qfota/audit.log | grep '\"to\":\"$to\"' | grep -q '\"result\":\"ok\"'"
-check "option bound on 1-5, nothing claimed" settled 1-5
-end
 
 # ---- mm-inhibit: Debian's ModemManager manages 1-4; qfota borrows it ----
 begin mm-inhibit
